@@ -1,0 +1,17 @@
+/**
+ * An input file that ttt-speech cannot use. The message always starts with the file and then
+ * says what is wrong with it, so a bad clip deep inside a corpus is easy to find.
+ */
+export class AudioFileError extends Error {
+  /** The file (or a name for in-memory data) the problem was found in. */
+  readonly file: string;
+  /** What is wrong, without the file name. */
+  readonly problem: string;
+
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'AudioFileError';
+    this.file = file;
+    this.problem = problem;
+  }
+}

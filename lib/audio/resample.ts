@@ -1,0 +1,31 @@
+/**
+ * Sample-rate conversion with libsamplerate (Secret Rabbit Code) compiled to WebAssembly, via
+ * `@alexanderolsen/libsamplerate-js`: a band-limited sinc resampler, not linear interpolation,
+ * so downsampling does not alias into the mel bands.
+ */
+import libsamplerate from '@alexanderolsen/libsamplerate-js';
+
+/** libsamplerate converters, best first. */
+export type ResampleQuality = 'best' | 'medium' | 'fastest';
+
+const CONVERTER: Record<ResampleQuality, number> = { best: 0, medium: 1, fastest: 2 };
+
+/**
+ * Resamples mono audio from `fromRate` to `toRate` Hz. Returns the input unchanged (same array)
+ * when the rates are equal.
+ */
+export async function resample(
+  samples: Float32Array,
+  fromRate: number,
+  toRate: number,
+  quality: ResampleQuality = 'best',
+): Promise<Float32Array> {
+  if (!(fromRate > 0) || !(toRate > 0)) throw new Error(`resample: invalid rates ${fromRate} -> ${toRate}`);
+  if (fromRate === toRate) return samples;
+  const converter = await libsamplerate.create(1, fromRate, toRate, { converterType: CONVERTER[quality] as never });
+  try {
+    return converter.simple(samples);
+  } finally {
+    converter.destroy();
+  }
+}

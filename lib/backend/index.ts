@@ -1,0 +1,150 @@
+/**
+ * The one module that picks the TensorFlow.js backend. Nothing else in ttt-speech imports a
+ * backend package: the rest of the library uses `@tensorflow/tfjs` ops, which run on whatever
+ * backend this module has set.
+ *
+ * Order, unless `TTT_SPEECH_BACKEND` names one: `tensorflow` (native libtensorflow through
+ * `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`, when either is installed and
+ * loads), then `wasm` (`@tensorflow/tfjs-backend-wasm`, measured 4–30× faster than `cpu` on a
+ * 2-core machine), then the pure-JavaScript `cpu` backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The backends ttt-speech can choose. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** What was chosen, for logs and for every result's `config.json`. */
+export interface BackendInfo {
+  /** TF.js backend name, as `tf.getBackend()` reports it. */
+  name: BackendName;
+  /** The npm package that provides it. */
+  package: string;
+  /** That package's version. */
+  packageVersion: string;
+  /** Version of `@tensorflow/tfjs-core` in use. */
+  tfjsCoreVersion: string;
+  /** Why this one: requested by the environment, or the first that loaded. */
+  reason: string;
+  /** Backends tried before it and why each was passed over. */
+  skipped: { name: string; why: string }[];
+}
+
+/** Environment variable that forces a backend (`tensorflow`, `wasm` or `cpu`). */
+export const BACKEND_ENV = 'TTT_SPEECH_BACKEND';
+
+const ALL: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+let chosen: BackendInfo | undefined;
+let pending: Promise<BackendInfo> | undefined;
+
+interface Candidate {
+  name: BackendName;
+  package: string;
+  load: () => Promise<string>; // returns the package version
+}
+
+// A package name in a variable keeps TypeScript from resolving optional packages that are absent.
+async function importOptional(name: string): Promise<Record<string, unknown>> {
+  return (await import(name)) as Record<string, unknown>;
+}
+
+function candidates(): Candidate[] {
+  const nativePackage = (pkg: string): Candidate => ({
+    name: 'tensorflow',
+    package: pkg,
+    load: async () => {
+      const mod = await importOptional(pkg);
+      const version = (mod.version as Record<string, string> | undefined)?.['tfjs-node'] ?? 'unknown';
+      return version;
+    },
+  });
+  return [
+    nativePackage('@tensorflow/tfjs-node-gpu'),
+    nativePackage('@tensorflow/tfjs-node'),
+    {
+      name: 'wasm',
+      package: '@tensorflow/tfjs-backend-wasm',
+      load: async () => {
+        const mod = await importOptional('@tensorflow/tfjs-backend-wasm');
+        return String(mod.version_wasm ?? 'unknown');
+      },
+    },
+    { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', load: async () => tf.version_cpu ?? tf.version_core },
+  ];
+}
+
+function parseRequested(value: string | undefined): BackendName | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const name = value.trim().toLowerCase();
+  if ((ALL as readonly string[]).includes(name)) return name as BackendName;
+  throw new Error(`${BACKEND_ENV}=${value} is not a backend ttt-speech knows; use one of: ${ALL.join(', ')}`);
+}
+
+async function choose(requested: BackendName | undefined, log: (line: string) => void): Promise<BackendInfo> {
+  const skipped: { name: string; why: string }[] = [];
+  const list = candidates().filter((c) => requested === undefined || c.name === requested);
+  for (const candidate of list) {
+    try {
+      const packageVersion = await candidate.load();
+      const ok = await tf.setBackend(candidate.name);
+      if (!ok || tf.getBackend() !== candidate.name) throw new Error(`tf.setBackend('${candidate.name}') failed`);
+      await tf.ready();
+      const info: BackendInfo = {
+        name: candidate.name,
+        package: candidate.package,
+        packageVersion,
+        tfjsCoreVersion: tf.version_core,
+        reason: requested ? `requested by ${BACKEND_ENV}` : 'first that loaded',
+        skipped,
+      };
+      log(
+        `[ttt-speech] backend: ${info.name} (${info.package} ${info.packageVersion}, tfjs-core ${info.tfjsCoreVersion}; ${info.reason}` +
+          (skipped.length ? `; skipped ${skipped.map((s) => s.name).join(', ')}` : '') +
+          ')',
+      );
+      return info;
+    } catch (err) {
+      const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      skipped.push({ name: candidate.package, why });
+    }
+  }
+  const detail = skipped.map((s) => `${s.name}: ${s.why}`).join('; ');
+  throw new Error(
+    requested
+      ? `${BACKEND_ENV}=${requested} was requested but could not be loaded (${detail})`
+      : `no TensorFlow.js backend could be loaded (${detail})`,
+  );
+}
+
+/** Options for {@link ensureBackend}. */
+export interface EnsureBackendOptions {
+  /** Where the one-time choice line goes; default: standard error. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Picks and sets the backend on first call (logging the choice once) and returns what was
+ * chosen; later calls return the same answer. Call it before the first tensor op.
+ */
+export function ensureBackend(options: EnsureBackendOptions = {}): Promise<BackendInfo> {
+  if (chosen) return Promise.resolve(chosen);
+  if (!pending) {
+    // tfjs prints a banner suggesting tfjs-node on first use in Node; this module already
+    // reports what it chose and why, so the banner is noise.
+    tf.env().set('PROD', true);
+    const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+    pending = choose(parseRequested(process.env[BACKEND_ENV]), log).then(
+      (info) => (chosen = info),
+      (err) => {
+        pending = undefined;
+        throw err;
+      },
+    );
+  }
+  return pending;
+}
+
+/** The backend chosen so far, or `undefined` before {@link ensureBackend} has finished. */
+export function currentBackend(): BackendInfo | undefined {
+  return chosen;
+}

@@ -1,0 +1,10 @@
+/**
+ * Small shared helpers: seeded randomness, atomic writes, progress reports, package paths.
+ * @packageDocumentation
+ */
+export { createRng, deriveSeed, gaussian, shuffled } from './random.js';
+export type { Rng } from './random.js';
+export { writeFileAtomic, writeJsonAtomic } from './atomic.js';
+export { createProgress, setProgressRenderer } from './progress.js';
+export type { Progress, ProgressSpec, ProgressRenderer } from './progress.js';
+export { packageRoot, packageVersion } from './paths.js';
