@@ -3,7 +3,11 @@
  * `@alexanderolsen/libsamplerate-js`: a band-limited sinc resampler, not linear interpolation,
  * so downsampling does not alias into the mel bands.
  */
-import libsamplerate from '@alexanderolsen/libsamplerate-js';
+import * as libsamplerateModule from '@alexanderolsen/libsamplerate-js';
+
+// A CommonJS package marked `__esModule`: its exports sit on `default` under Node's ESM loader
+// and on the namespace itself under CommonJS compilers (the tslab kernel). Take either.
+const libsamplerate = libsamplerateModule.default ?? libsamplerateModule;
 
 /** libsamplerate converters, best first. */
 export type ResampleQuality = 'best' | 'medium' | 'fastest';

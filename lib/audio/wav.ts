@@ -4,11 +4,13 @@
  * channel layouts we refuse to guess, non-finite samples — each reported with the file's name.
  */
 import { readFileSync } from 'node:fs';
-import wavefile from 'wavefile';
+import * as wavefileModule from 'wavefile';
 import { AudioFileError } from './errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
-const { WaveFile } = wavefile;
+// wavefile is CommonJS and marks itself `__esModule`: Node's ESM loader exposes its exports only
+// as `default`, while CommonJS compilers (the tslab kernel) expose them directly. Take either.
+const { WaveFile } = wavefileModule.default ?? wavefileModule;
 
 /** PCM layouts ttt-speech reads and writes. `'32f'` is IEEE float. */
 export type WavBitDepth = '8' | '16' | '24' | '32' | '32f' | '64';
