@@ -1,0 +1,13 @@
+/**
+ * Features in ttt-speech: the Kaldi-compatible log-mel filterbank (the AudioMAE front end),
+ * dataset normalisation, and padding or cropping to a fixed number of frames.
+ * @packageDocumentation
+ */
+export { fbank, fbankBatch, clearFbankCache, fbankCacheTensorCount } from './fbank.js';
+export { DEFAULT_FBANK_OPTIONS, WINDOW_TYPES, resolveFbankOptions, frameGeometry, frameCount } from './options.js';
+export type { FbankOptions, WindowType, FrameGeometry } from './options.js';
+export { melScale, inverseMelScale, melFilterbank } from './mel.js';
+export type { MelFilterbank, MelFilterbankSpec } from './mel.js';
+export { windowFunction } from './window.js';
+export { padOrCrop, computeNormStats, normalizeFbank, AUDIOSET_NORM_STATS } from './normalize.js';
+export type { PadCropMode, NormStats, NormalizeOptions } from './normalize.js';
