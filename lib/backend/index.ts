@@ -54,7 +54,10 @@ function candidates(): Candidate[] {
     package: pkg,
     load: async () => {
       const mod = await importOptional(pkg);
-      const version = (mod.version as Record<string, string> | undefined)?.['tfjs-node'] ?? 'unknown';
+      const version = (mod.version as Record<string, string> | undefined)?.['tfjs-node'];
+      // package.json's `overrides` installs @tensorflow/tfjs under this name for danfo.js, so a
+      // package by this name may be plain tfjs without the native binding.
+      if (!version) throw new Error(`${pkg} is installed but is not the native binding (an alias of @tensorflow/tfjs)`);
       return version;
     },
   });

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { registerFbankCommand } from './fbank.js';
+import { registerDataCommand } from './data.js';
 
 /** Adds every sub-command to the program. */
 export function registerCommands(program: Command): void {
-  void program;
   registerFbankCommand(program);
+  registerDataCommand(program);
 }
