@@ -7,7 +7,7 @@ import * as libsamplerateModule from '@alexanderolsen/libsamplerate-js';
 
 // A CommonJS package marked `__esModule`: its exports sit on `default` under Node's ESM loader
 // and on the namespace itself under CommonJS compilers (the tslab kernel). Take either.
-const libsamplerate = libsamplerateModule.default ?? libsamplerateModule;
+const libsamplerate = (libsamplerateModule as unknown as { default?: typeof libsamplerateModule }).default ?? libsamplerateModule;
 
 /** libsamplerate converters, best first. */
 export type ResampleQuality = 'best' | 'medium' | 'fastest';

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 
 // wavefile is CommonJS and marks itself `__esModule`: Node's ESM loader exposes its exports only
 // as `default`, while CommonJS compilers (the tslab kernel) expose them directly. Take either.
-const { WaveFile } = wavefileModule.default ?? wavefileModule;
+const { WaveFile } = (wavefileModule as unknown as { default?: typeof wavefileModule }).default ?? wavefileModule;
 
 /** PCM layouts ttt-speech reads and writes. `'32f'` is IEEE float. */
 export type WavBitDepth = '8' | '16' | '24' | '32' | '32f' | '64';
