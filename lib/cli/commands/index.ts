@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { registerFbankCommand } from './fbank.js';
 import { registerCorpusCommand } from './corpus.js';
 import { registerDataCommand } from './data.js';
+import { registerStartCommand } from './start.js';
 
 /** Adds every sub-command to the program. */
 export function registerCommands(program: Command): void {
   registerFbankCommand(program);
   registerCorpusCommand(program);
   registerDataCommand(program);
+  registerStartCommand(program);
 }
