@@ -3,11 +3,13 @@ import { registerFbankCommand } from './fbank.js';
 import { registerCorpusCommand } from './corpus.js';
 import { registerDataCommand } from './data.js';
 import { registerStartCommand } from './start.js';
+import { registerPretrainCommand } from './pretrain.js';
 
 /** Adds every sub-command to the program. */
 export function registerCommands(program: Command): void {
   registerFbankCommand(program);
   registerCorpusCommand(program);
   registerDataCommand(program);
+  registerPretrainCommand(program);
   registerStartCommand(program);
 }

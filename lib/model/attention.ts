@@ -1,0 +1,105 @@
+/**
+ * Multi-head self-attention as one op with a hand-written gradient, computed one
+ * (sample, head) pair at a time with rank-2 products. On the WebAssembly backend a batched
+ * (rank-3) `matMul` runs a scalar loop many times slower than the XNNPACK path that
+ * non-transposed rank-2 products take, and autodiff through per-head slices would pay a
+ * full copy of the input per slice; here each layer moves its heads with one rank-4
+ * transpose each way.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { rowBlocks } from './blocks.js';
+import { customOp } from './custom-op.js';
+import { dense, type ForwardContext } from './layers.js';
+import type { AttentionParams } from './params.js';
+
+/** The attention layout of one layer. */
+interface HeadLayout {
+  batch: number;
+  tokens: number;
+  numHeads: number;
+  headDim: number;
+}
+
+/** `[B·T, k·H·hd] -> [B, k·H, T, hd]`: each (sample, head) becomes a contiguous `[T, hd]` block. */
+function toHeadMajor(x: tf.Tensor, groups: number, { batch, tokens, numHeads, headDim }: HeadLayout): tf.Tensor4D {
+  return tf.transpose(tf.reshape(x, [batch, tokens, groups * numHeads, headDim]), [0, 2, 1, 3]);
+}
+
+/** Inverse of {@link toHeadMajor}: blocks in (sample, group·head) order back to `[B·T, k·H·hd]`. */
+function fromHeadMajor(blocks: tf.Tensor2D[], groups: number, { batch, tokens, numHeads, headDim }: HeadLayout): tf.Tensor2D {
+  const stacked = blocks.length === 1 ? blocks[0] : tf.concat(blocks, 0); // [B·k·H·T, hd]
+  const grouped = tf.reshape(stacked, [batch, groups * numHeads, tokens, headDim]);
+  return tf.reshape(tf.transpose(grouped, [0, 2, 1, 3]), [batch * tokens, groups * numHeads * headDim]);
+}
+
+/**
+ * `softmax(q kᵀ/√hd) v` for every sample and head, from a fused projection.
+ * `qkv: [B·T, 3D]` laid out `[q | k | v]`, each split into heads of `hd = D/H` consecutive
+ * columns → `[B·T, D]` (heads concatenated in order).
+ * Gradient per head, with `P` the attention weights and `S` the scaled scores:
+ * `dV = Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dQ = dS K / √hd`, `dK = dSᵀ Q / √hd`.
+ */
+export function multiHeadAttention(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
+  const width = qkv.shape[1] / 3;
+  const layout: HeadLayout = { batch, tokens, numHeads, headDim: width / numHeads };
+  const { headDim } = layout;
+  const scale = 1 / Math.sqrt(headDim);
+  const pieces = (x: tf.Tensor, groups: number) => rowBlocks(toHeadMajor(x, groups, layout), batch * groups * numHeads, tokens, headDim);
+  // Block (b, j) of a [B, 3H, T, hd] layout: j < H are queries, then keys, then values.
+  const at = (blocks: tf.Tensor2D[], b: number, j: number) => blocks[b * 3 * numHeads + j];
+  const op = customOp<[tf.Tensor2D], tf.Tensor2D>((input, save) => {
+    const qkvBlocks = pieces(input, 3);
+    const probs: tf.Tensor2D[] = [];
+    const outputs: tf.Tensor2D[] = [];
+    for (let b = 0; b < batch; b++) {
+      for (let h = 0; h < numHeads; h++) {
+        const q = at(qkvBlocks, b, h);
+        const k = at(qkvBlocks, b, numHeads + h);
+        const v = at(qkvBlocks, b, 2 * numHeads + h);
+        const p = tf.softmax(tf.mul(tf.matMul(q, tf.transpose(k)), scale) as tf.Tensor2D); // [T, T]
+        probs.push(p);
+        outputs.push(tf.matMul(p, v)); // [T, hd]
+      }
+    }
+    save([input, ...probs]);
+    return {
+      value: fromHeadMajor(outputs, 1, layout),
+      gradFunc: (dy, [savedInput, ...savedProbs]) => {
+        const inputBlocks = pieces(savedInput, 3);
+        const dyBlocks = pieces(dy, 1);
+        const grads: tf.Tensor2D[] = [];
+        for (let b = 0; b < batch; b++) {
+          const dq: tf.Tensor2D[] = [];
+          const dk: tf.Tensor2D[] = [];
+          const dv: tf.Tensor2D[] = [];
+          for (let h = 0; h < numHeads; h++) {
+            const q = at(inputBlocks, b, h);
+            const k = at(inputBlocks, b, numHeads + h);
+            const v = at(inputBlocks, b, 2 * numHeads + h);
+            const p = savedProbs[b * numHeads + h] as tf.Tensor2D;
+            const dOut = dyBlocks[b * numHeads + h];
+            dv.push(tf.matMul(tf.transpose(p), dOut));
+            const dp = tf.matMul(dOut, tf.transpose(v));
+            const ds = tf.mul(tf.mul(p, tf.sub(dp, tf.sum(tf.mul(dp, p), 1, true))), scale); // [T, T]
+            dq.push(tf.matMul(ds, k));
+            dk.push(tf.matMul(tf.transpose(ds), q));
+          }
+          grads.push(...dq, ...dk, ...dv);
+        }
+        return fromHeadMajor(grads, 3, layout);
+      },
+    };
+  });
+  return op(qkv);
+}
+
+/**
+ * Self-attention layer: fused qkv projection, {@link multiHeadAttention}, output projection.
+ * `[B, T, D] -> [B, T, D]`.
+ */
+export function selfAttention(x: tf.Tensor3D, params: AttentionParams<tf.Tensor>, numHeads: number, context: ForwardContext = {}): tf.Tensor3D {
+  const [batch, tokens, width] = x.shape;
+  const qkv = tf.reshape(dense(x, params.qkv, context), [batch * tokens, 3 * width]) as tf.Tensor2D; // [B·T, 3D]
+  const attended = multiHeadAttention(qkv, batch, tokens, numHeads); // [B·T, D]
+  return dense(tf.reshape(attended, [batch, tokens, width]) as tf.Tensor3D, params.proj, context);
+}

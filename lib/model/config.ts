@@ -1,0 +1,164 @@
+/**
+ * Model configuration: plain values with presets that run. `tiny` trains on a 2-core laptop
+ * in minutes on the WebAssembly backend; `base` is the paper-scale ViT-B/16 AudioMAE for
+ * native backends.
+ */
+
+/** Sizes and options of the masked-autoencoder ViT. */
+export interface ModelConfig {
+  /** Preset this config started from (for logs; every value below is authoritative). */
+  name: string;
+  /** Fbank frames the model sees (time axis); a multiple of `patchSize`. Clips are padded or cropped to it. */
+  inputFrames: number;
+  /** Mel bins of the fbank (frequency axis); a multiple of `patchSize`. */
+  melBins: number;
+  /** Side of the square patches (frames × mel bins). */
+  patchSize: number;
+  /** Encoder token width. */
+  embedDim: number;
+  /** Encoder transformer blocks. */
+  depth: number;
+  /** Encoder attention heads; must divide `embedDim`. */
+  numHeads: number;
+  /** Hidden width of every MLP as a multiple of its block width. */
+  mlpRatio: number;
+  /** Decoder token width. */
+  decoderEmbedDim: number;
+  /** Decoder transformer blocks. */
+  decoderDepth: number;
+  /** Decoder attention heads; must divide `decoderEmbedDim`. */
+  decoderNumHeads: number;
+  /** Prepend a learned class token to the encoder sequence (AudioMAE does); pooling may then use it. */
+  clsToken: boolean;
+  /** Normalise each target patch to zero mean, unit variance before the reconstruction loss (MAE `norm_pix_loss`). */
+  normPixLoss: boolean;
+  /** Epsilon of every LayerNorm. */
+  layerNormEps: number;
+}
+
+/**
+ * `tiny`: ViT with 192-wide tokens, 6 blocks, 3 heads; decoder 128 × 2 blocks, 4 heads
+ * (3.17 M parameters); 128 mel bins × 416 frames, a 26 × 8 grid of 208 patches.
+ * 416 frames: the corpus clips last 1–4 s, and a 4 s clip gives 398 frames at a 10 ms hop
+ * (25 ms window), so 400 frames cover every clip; 416 is the next multiple of the 16-frame
+ * patch. Shorter clips are padded (see `padOrCrop` in the feature front end). A shorter input
+ * (e.g. `inputFrames: 256`, 2.56 s, 128 patches) makes each step about 1.5× faster when
+ * cropping the clips' tails is acceptable.
+ */
+export const TINY_CONFIG: Readonly<ModelConfig> = Object.freeze({
+  name: 'tiny',
+  inputFrames: 416,
+  melBins: 128,
+  patchSize: 16,
+  embedDim: 192,
+  depth: 6,
+  numHeads: 3,
+  mlpRatio: 4,
+  decoderEmbedDim: 128,
+  decoderDepth: 2,
+  decoderNumHeads: 4,
+  clsToken: false,
+  normPixLoss: false,
+  layerNormEps: 1e-6,
+});
+
+/**
+ * `base`: the AudioMAE/ViT-B/16 scale of the paper (encoder 768 × 12 blocks, 12 heads;
+ * decoder 512 × 8 blocks, 16 heads) on 128 mel bins × 1024 frames (10.24 s). About 111 M
+ * parameters: meant for the native TensorFlow backend.
+ */
+export const BASE_CONFIG: Readonly<ModelConfig> = Object.freeze({
+  name: 'base',
+  inputFrames: 1024,
+  melBins: 128,
+  patchSize: 16,
+  embedDim: 768,
+  depth: 12,
+  numHeads: 12,
+  mlpRatio: 4,
+  decoderEmbedDim: 512,
+  decoderDepth: 8,
+  decoderNumHeads: 16,
+  clsToken: true,
+  normPixLoss: true,
+  layerNormEps: 1e-6,
+});
+
+/** The named presets. */
+export const MODEL_PRESETS: Readonly<Record<string, Readonly<ModelConfig>>> = Object.freeze({
+  tiny: TINY_CONFIG,
+  base: BASE_CONFIG,
+});
+
+/**
+ * A full config from a preset name or a partial config (`preset` names the starting point,
+ * default `tiny`); throws on any inconsistent value, so a bad config fails before any tensor
+ * is made.
+ */
+export function resolveModelConfig(spec: string | (Partial<ModelConfig> & { preset?: string }) = 'tiny'): ModelConfig {
+  const { preset, ...overrides } = typeof spec === 'string' ? { preset: spec } : spec;
+  const presetName = preset ?? overrides.name ?? 'tiny';
+  const base = MODEL_PRESETS[presetName];
+  if (!base) {
+    throw new Error(`unknown model preset '${presetName}'; known presets: ${Object.keys(MODEL_PRESETS).join(', ')}`);
+  }
+  const config: ModelConfig = { ...base, ...overrides, name: overrides.name ?? presetName };
+  validateModelConfig(config);
+  return config;
+}
+
+function positiveInteger(config: ModelConfig, key: keyof ModelConfig): void {
+  const value = config[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new Error(`model config ${key} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+/** Throws with the offending key when a config cannot build a model. */
+export function validateModelConfig(config: ModelConfig): void {
+  const integers: (keyof ModelConfig)[] = [
+    'inputFrames', 'melBins', 'patchSize', 'embedDim', 'depth', 'numHeads',
+    'decoderEmbedDim', 'decoderDepth', 'decoderNumHeads',
+  ];
+  for (const key of integers) positiveInteger(config, key);
+  for (const key of ['inputFrames', 'melBins'] as const) {
+    if (config[key] % config.patchSize !== 0) {
+      throw new Error(`model config ${key}=${config[key]} must be a multiple of patchSize=${config.patchSize}`);
+    }
+  }
+  if (config.embedDim % config.numHeads !== 0) {
+    throw new Error(`model config embedDim=${config.embedDim} must be divisible by numHeads=${config.numHeads}`);
+  }
+  if (config.decoderEmbedDim % config.decoderNumHeads !== 0) {
+    throw new Error(
+      `model config decoderEmbedDim=${config.decoderEmbedDim} must be divisible by decoderNumHeads=${config.decoderNumHeads}`,
+    );
+  }
+  // Sin-cos position embeddings give half the width to each grid axis and a sin/cos pair per frequency.
+  for (const key of ['embedDim', 'decoderEmbedDim'] as const) {
+    if (config[key] % 4 !== 0) throw new Error(`model config ${key}=${config[key]} must be a multiple of 4`);
+  }
+  if (!(config.mlpRatio > 0)) throw new Error(`model config mlpRatio must be positive, got ${config.mlpRatio}`);
+  if (!(config.layerNormEps > 0)) throw new Error(`model config layerNormEps must be positive, got ${config.layerNormEps}`);
+  if (typeof config.clsToken !== 'boolean') throw new Error('model config clsToken must be true or false');
+  if (typeof config.normPixLoss !== 'boolean') throw new Error('model config normPixLoss must be true or false');
+}
+
+/** The patch grid of a config: time columns × frequency rows, tokens in time-major order. */
+export interface PatchGrid {
+  /** Patch columns along time (`inputFrames / patchSize`). */
+  timePatches: number;
+  /** Patch rows along frequency (`melBins / patchSize`). */
+  freqPatches: number;
+  /** Tokens per clip (`timePatches × freqPatches`). */
+  numPatches: number;
+  /** Values per patch (`patchSize²`). */
+  patchDim: number;
+}
+
+/** The patch grid that a config implies. */
+export function patchGrid(config: Pick<ModelConfig, 'inputFrames' | 'melBins' | 'patchSize'>): PatchGrid {
+  const timePatches = config.inputFrames / config.patchSize;
+  const freqPatches = config.melBins / config.patchSize;
+  return { timePatches, freqPatches, numPatches: timePatches * freqPatches, patchDim: config.patchSize ** 2 };
+}

@@ -1,0 +1,250 @@
+/**
+ * Classifier-head training with a train/validation split and early stopping on validation
+ * accuracy. `linear-probe` keeps the encoder frozen (its pooled features are computed once,
+ * so each epoch costs only the head); `finetune` trains encoder and head together. The
+ * parameters of the best validation epoch are restored at the end.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createProgress, createRng, deriveSeed, shuffled } from '../util/index.js';
+import {
+  attachHead,
+  encodeFeatures,
+  forwardClassifier,
+  forwardHead,
+  selectParameters,
+  type HeadConfig,
+  type MaeModel,
+} from '../model/index.js';
+import { epochBatches, FbankStore, type FbankInput } from './data.js';
+import { AdamW } from './optim.js';
+import { cosineLearningRate } from './schedule.js';
+import { optimizerStep } from './step.js';
+
+/** Encoder frozen (features computed once) or trained along with the head. */
+export type HeadTrainingMode = 'linear-probe' | 'finetune';
+
+/** Settings of {@link trainHead}. */
+export interface HeadTrainingOptions {
+  /** Default `linear-probe`. */
+  mode?: HeadTrainingMode;
+  /** Head shape; `numClasses` defaults to 1 + the largest label. A new head is attached unless `keepHead`. */
+  head?: Partial<HeadConfig>;
+  /** Train the model's current head instead of attaching a new one. */
+  keepHead?: boolean;
+  /** Most epochs; default 50. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Peak learning rate; default 1e-3 for a probe, 1e-4 for fine-tuning. */
+  learningRate?: number;
+  /** Warm-up epochs of the cosine schedule; default 0. */
+  warmupEpochs?: number;
+  /** AdamW decoupled weight decay; default 0 for a probe, 0.05 for fine-tuning. */
+  weightDecay?: number;
+  /** Clip gradients to this global norm; default none. */
+  gradientClipNorm?: number | null;
+  /** Fraction of the clips held out for validation (stratified by label); default 0.2. Ignored when `validation` is given. */
+  validationFraction?: number;
+  /** An explicit validation set. */
+  validation?: { clips: readonly FbankInput[]; labels: readonly number[] };
+  /** Stop after this many epochs without a better validation accuracy; default 5. */
+  patience?: number;
+  /** Seed of the split, the data order and the head's initialisation; default 0. */
+  seed?: number;
+  /** Called after every epoch. */
+  onEpoch?: (record: HeadEpochRecord) => void;
+}
+
+/** One epoch of head training. */
+export interface HeadEpochRecord {
+  epoch: number;
+  /** Mean loss over the epoch's steps. */
+  trainLoss: number;
+  /** Accuracy of each step's predictions, taken before that step's update. */
+  trainAccuracy: number;
+  /** `NaN` without a validation set. */
+  validationAccuracy: number;
+  learningRate: number;
+}
+
+/** The outcome of {@link trainHead}. */
+export interface HeadTrainingResult {
+  history: HeadEpochRecord[];
+  /** Epoch whose parameters the model now holds. */
+  bestEpoch: number;
+  bestValidationAccuracy: number;
+  stoppedEarly: boolean;
+  /** Indices into `clips` used for training and for validation. */
+  trainIndices: number[];
+  validationIndices: number[];
+}
+
+/** A stratified split: `fraction` of each label's clips (at least one when the label has two or more) go to validation. */
+export function stratifiedSplit(labels: readonly number[], fraction: number, seed: number): { train: number[]; validation: number[] } {
+  if (!(fraction >= 0 && fraction < 1)) throw new Error(`validationFraction must be in [0, 1), got ${fraction}`);
+  const byLabel = new Map<number, number[]>();
+  labels.forEach((label, i) => byLabel.set(label, [...(byLabel.get(label) ?? []), i]));
+  const train: number[] = [];
+  const validation: number[] = [];
+  for (const [label, indices] of [...byLabel].sort((a, b) => a[0] - b[0])) {
+    const order = shuffled(createRng(deriveSeed(seed, `split:${label}`)), indices);
+    const held = fraction === 0 ? 0 : Math.max(order.length > 1 ? 1 : 0, Math.round(order.length * fraction));
+    validation.push(...order.slice(0, held));
+    train.push(...order.slice(held));
+  }
+  return { train: train.sort((a, b) => a - b), validation: validation.sort((a, b) => a - b) };
+}
+
+function checkLabels(labels: readonly number[], count: number, numClasses: number, what: string): void {
+  if (labels.length !== count) throw new Error(`${what}: ${count} clips but ${labels.length} labels`);
+  labels.forEach((label, i) => {
+    if (!Number.isInteger(label) || label < 0 || label >= numClasses) {
+      throw new Error(`${what}: label ${label} of clip ${i} is not an integer in 0…${numClasses - 1}`);
+    }
+  });
+}
+
+/** Something that turns a batch of clip indices into logits `[B, classes]`. */
+interface LogitSource {
+  logits(indices: readonly number[]): tf.Tensor2D;
+  dispose(): void;
+}
+
+/** Features of every clip computed once with the frozen encoder; the head alone runs per step. */
+function probeSource(model: MaeModel, store: FbankStore, batchSize: number): LogitSource {
+  const chunks: tf.Tensor2D[] = [];
+  for (let start = 0; start < store.size; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, store.size - start) }, (_, i) => start + i);
+    chunks.push(tf.tidy(() => encodeFeatures(model, store.batch(indices))));
+  }
+  const features = tf.concat(chunks);
+  tf.dispose(chunks);
+  return {
+    logits: (indices) => forwardHead(model.params.head!, tf.gather(features, tf.tensor1d(indices as number[], 'int32'))),
+    dispose: () => features.dispose(),
+  };
+}
+
+function finetuneSource(model: MaeModel, store: FbankStore): LogitSource {
+  return { logits: (indices) => forwardClassifier(model, store.batch(indices)), dispose: () => {} };
+}
+
+function accuracy(source: LogitSource, labels: readonly number[], indices: readonly number[], batchSize: number): number {
+  if (indices.length === 0) return NaN;
+  let correct = 0;
+  for (let start = 0; start < indices.length; start += batchSize) {
+    const batch = indices.slice(start, start + batchSize);
+    const predicted = tf.tidy(() => tf.argMax(source.logits(batch), 1).dataSync());
+    batch.forEach((index, i) => (correct += predicted[i] === labels[index] ? 1 : 0));
+  }
+  return correct / indices.length;
+}
+
+/**
+ * Trains a classifier head on normalised fbanks (`[inputFrames, melBins]` each) and integer
+ * labels, holding out a validation set and stopping early on its accuracy.
+ */
+export async function trainHead(
+  model: MaeModel,
+  clips: readonly FbankInput[],
+  labels: readonly number[],
+  options: HeadTrainingOptions = {},
+): Promise<HeadTrainingResult> {
+  const mode = options.mode ?? 'linear-probe';
+  const seed = options.seed ?? 0;
+  const batchSize = options.batchSize ?? 32;
+  const epochs = options.epochs ?? 50;
+  const patience = options.patience ?? 5;
+  const allLabels = [...labels, ...(options.validation?.labels ?? [])];
+  const numClasses = options.head?.numClasses ?? (options.keepHead && model.headConfig ? model.headConfig.numClasses : Math.max(...allLabels) + 1);
+  checkLabels(labels, clips.length, numClasses, 'training set');
+  if (options.validation) checkLabels(options.validation.labels, options.validation.clips.length, numClasses, 'validation set');
+  if (!options.keepHead || !model.params.head) attachHead(model, { ...options.head, numClasses }, seed);
+
+  // One store for training and validation clips; validation indices follow the training ones when given explicitly.
+  const store = new FbankStore([...clips, ...(options.validation?.clips ?? [])], model.config.inputFrames, model.config.melBins);
+  const split = options.validation
+    ? { train: clips.map((_, i) => i), validation: options.validation.clips.map((_, i) => clips.length + i) }
+    : stratifiedSplit(labels, options.validationFraction ?? 0.2, seed);
+  if (split.train.length === 0) throw new Error('head training needs at least one training clip');
+
+  const trained = selectParameters(model, (name) => name.startsWith('head.') || (mode === 'finetune' && name.startsWith('encoder.')));
+  const optimizer = new AdamW(trained, { weightDecay: options.weightDecay ?? (mode === 'finetune' ? 0.05 : 0) });
+  const source = mode === 'finetune' ? finetuneSource(model, store) : probeSource(model, store, batchSize);
+  const stepsPerEpoch = Math.ceil(split.train.length / batchSize);
+  const schedule = {
+    learningRate: options.learningRate ?? (mode === 'finetune' ? 1e-4 : 1e-3),
+    warmupSteps: (options.warmupEpochs ?? 0) * stepsPerEpoch,
+    totalSteps: epochs * stepsPerEpoch,
+  };
+  let best: { epoch: number; accuracy: number; snapshot: Map<string, tf.Tensor> } | undefined;
+  const history: HeadEpochRecord[] = [];
+  let stoppedEarly = false;
+  const progress = createProgress({ label: mode === 'finetune' ? 'finetune' : 'probe', total: epochs });
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      let lossSum = 0;
+      let trainCorrect = 0;
+      let step = epoch * stepsPerEpoch;
+      let learningRate = 0;
+      for (const batch of epochBatches(split.train.length, batchSize, seed, epoch, false)) {
+        const indices = batch.map((i) => split.train[i]);
+        const oneHot = tf.oneHot(tf.tensor1d(indices.map((i) => allLabels[i]), 'int32'), numClasses);
+        learningRate = cosineLearningRate(step++, schedule);
+        try {
+          const { loss } = optimizerStep(
+            optimizer,
+            () => {
+              const logits = source.logits(indices);
+              // Accuracy of the step's own predictions (before its update): no second pass over the training set.
+              const predicted = tf.argMax(logits, 1).dataSync();
+              indices.forEach((index, i) => (trainCorrect += predicted[i] === allLabels[index] ? 1 : 0));
+              return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+            },
+            learningRate,
+            options.gradientClipNorm,
+          );
+          lossSum += loss * indices.length;
+        } finally {
+          oneHot.dispose();
+        }
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const record: HeadEpochRecord = {
+        epoch,
+        trainLoss: lossSum / split.train.length,
+        trainAccuracy: trainCorrect / split.train.length,
+        validationAccuracy: accuracy(source, allLabels, split.validation, batchSize),
+        learningRate,
+      };
+      history.push(record);
+      options.onEpoch?.(record);
+      progress.tick(1, `val acc ${record.validationAccuracy.toFixed(3)}`);
+      if (split.validation.length === 0) continue;
+      if (!best || record.validationAccuracy > best.accuracy) {
+        if (best) tf.dispose([...best.snapshot.values()]);
+        best = { epoch, accuracy: record.validationAccuracy, snapshot: new Map([...trained].map(([n, v]) => [n, tf.keep(v.clone())])) };
+      } else if (epoch - best.epoch >= patience) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+  } finally {
+    progress.stop();
+    source.dispose();
+    optimizer.dispose();
+  }
+  if (best) {
+    for (const [name, value] of best.snapshot) trained.get(name)!.assign(value);
+    tf.dispose([...best.snapshot.values()]);
+  }
+  const last = history[history.length - 1];
+  return {
+    history,
+    bestEpoch: best?.epoch ?? last.epoch,
+    bestValidationAccuracy: best?.accuracy ?? NaN,
+    stoppedEarly,
+    trainIndices: split.train,
+    validationIndices: split.validation,
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * Training: MAE pre-training with resumable checkpoints, classifier-head training with early
+ * stopping, and the pieces they share (AdamW, warm-up + cosine schedule, clipping by global
+ * norm). Inputs are normalised fbanks and labels; where they come from is not this folder's
+ * concern.
+ * @packageDocumentation
+ */
+export { AdamW, decaysMatrices } from './optim.js';
+export type { AdamWOptions } from './optim.js';
+export { cosineLearningRate } from './schedule.js';
+export type { CosineSchedule } from './schedule.js';
+export { clipByGlobalNorm } from './clip.js';
+export type { ClippedGradients } from './clip.js';
+export { FbankStore, epochBatches } from './data.js';
+export type { FbankInput } from './data.js';
+export { maeTrainStep, optimizerStep } from './step.js';
+export type { MaeStepOptions, StepResult } from './step.js';
+export { pretrainMae } from './pretrain.js';
+export type { PretrainOptions, PretrainResult, PretrainSettings, PretrainState, PretrainStepRecord } from './pretrain.js';
+export { stratifiedSplit, trainHead } from './head.js';
+export type { HeadEpochRecord, HeadTrainingMode, HeadTrainingOptions, HeadTrainingResult } from './head.js';

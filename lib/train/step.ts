@@ -1,0 +1,71 @@
+/**
+ * One MAE training step: loss and gradients of the trained variables, optional clipping by
+ * global norm, one AdamW update; everything inside one `tf.tidy`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { forwardMae, type ForwardContext, type MaeModel, type MaskPlan } from '../model/index.js';
+import { clipByGlobalNorm } from './clip.js';
+import type { AdamW } from './optim.js';
+
+/** What a step reports. */
+export interface StepResult {
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+/** Options of {@link maeTrainStep}. */
+export interface MaeStepOptions {
+  /** Clip gradients to this global norm; `null` or absent: no clipping. */
+  gradientClipNorm?: number | null;
+  context?: ForwardContext;
+}
+
+/**
+ * Loss and gradients of `loss(params)` for the optimizer's variables, then one update.
+ * Returns the loss and the gradient norm; leaves no tensor behind.
+ */
+export function optimizerStep(
+  optimizer: AdamW,
+  lossFn: () => tf.Scalar,
+  learningRate: number,
+  gradientClipNorm: number | null | undefined,
+): StepResult {
+  const names = [...optimizer.params.keys()];
+  const variables = [...optimizer.params.values()];
+  const [loss, gradNorm] = tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(lossFn, variables);
+    // variableGrads keys by the variables' engine names; map them back to parameter names.
+    let named = new Map<string, tf.Tensor>();
+    variables.forEach((variable, i) => {
+      const g = grads[variable.name];
+      if (g) named.set(names[i], g);
+    });
+    let norm: tf.Scalar;
+    if (gradientClipNorm != null && gradientClipNorm > 0) {
+      ({ grads: named, norm } = clipByGlobalNorm(named, gradientClipNorm));
+    } else {
+      norm = tf.sqrt(tf.addN([...named.values()].map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    }
+    optimizer.apply(named, learningRate);
+    return Array.from(tf.stack([value, norm]).dataSync());
+  });
+  return { loss, gradNorm };
+}
+
+/** One MAE pre-training step on a batch `[B, frames, mels]` with mask plan `plan`. */
+export function maeTrainStep(
+  model: MaeModel,
+  optimizer: AdamW,
+  fbanks: tf.Tensor3D,
+  plan: MaskPlan,
+  learningRate: number,
+  options: MaeStepOptions = {},
+): StepResult {
+  return optimizerStep(
+    optimizer,
+    () => forwardMae(model, fbanks, plan, { context: options.context }).loss as tf.Scalar,
+    learningRate,
+    options.gradientClipNorm,
+  );
+}

@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { createRng, gaussian } from '../lib/util/index.js';
+import {
+  createModel,
+  disposeModel,
+  forwardClassifier,
+  namedParameters,
+  patchGrid,
+  randomMasking,
+  readCheckpointConfig,
+  resolveModelConfig,
+  selectParameters,
+  type MaeModel,
+  type ModelConfig,
+} from '../lib/model/index.js';
+import {
+  AdamW,
+  clipByGlobalNorm,
+  cosineLearningRate,
+  maeTrainStep,
+  pretrainMae,
+  stratifiedSplit,
+  trainHead,
+  type PretrainState,
+} from '../lib/train/index.js';
+
+const MICRO: ModelConfig = resolveModelConfig({
+  preset: 'tiny',
+  name: 'micro',
+  inputFrames: 32,
+  melBins: 32,
+  patchSize: 8,
+  embedDim: 32,
+  depth: 2,
+  numHeads: 2,
+  decoderEmbedDim: 16,
+  decoderDepth: 1,
+  decoderNumHeads: 2,
+});
+
+/**
+ * Spectrogram-like clips: a few harmonic stripes whose spacing depends on the class, moving
+ * slowly in time, plus noise. Structured enough for an MAE to learn to fill in.
+ */
+function syntheticClips(count: number, seed: number, classes = 2): { clips: Float32Array[]; labels: number[] } {
+  const rng = createRng(seed);
+  const clips: Float32Array[] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const label = i % classes;
+    const spacing = 4 + 3 * label;
+    const phase = rng() * 2 * Math.PI;
+    const drift = 0.1 + 0.2 * rng();
+    const clip = new Float32Array(MICRO.inputFrames * MICRO.melBins);
+    for (let t = 0; t < MICRO.inputFrames; t++) {
+      for (let m = 0; m < MICRO.melBins; m++) {
+        const stripe = Math.cos((2 * Math.PI * m) / spacing + phase + drift * t);
+        clip[t * MICRO.melBins + m] = 0.8 * stripe + 0.1 * gaussian(rng);
+      }
+    }
+    clips.push(clip);
+    labels.push(label);
+  }
+  return { clips, labels };
+}
+
+const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
+
+describe('learning-rate schedule', () => {
+  it('warms up linearly, peaks, and follows a cosine to the floor', () => {
+    const schedule = { learningRate: 1, minLearningRate: 0.1, warmupSteps: 4, totalSteps: 14 };
+    assert.equal(cosineLearningRate(0, schedule), 0.25);
+    assert.equal(cosineLearningRate(3, schedule), 1);
+    assert.equal(cosineLearningRate(4, schedule), 1);
+    assert.ok(Math.abs(cosineLearningRate(9, schedule) - 0.55) < 1e-12);
+    assert.ok(Math.abs(cosineLearningRate(14, schedule) - 0.1) < 1e-12);
+  });
+});
+
+describe('AdamW', () => {
+  it('takes the textbook step with decoupled decay on matrices only', () => {
+    const weight = tf.variable(tf.tensor2d([[1, -2]]));
+    const bias = tf.variable(tf.tensor1d([0.5]));
+    const optimizer = new AdamW(new Map<string, tf.Variable>([['fc.weight', weight], ['fc.bias', bias]]), { weightDecay: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    try {
+      tf.tidy(() => optimizer.apply(new Map<string, tf.Tensor>([['fc.weight', tf.tensor2d([[0.2, -0.4]])], ['fc.bias', tf.tensor1d([1])]]), 0.01));
+      // step 1: m̂ = g, v̂ = g², so the Adam step is lr·sign(g) (up to ε); decay multiplies the weight by (1 − lr·wd)
+      const expectedWeight = [1 * (1 - 0.001) - 0.01, -2 * (1 - 0.001) + 0.01];
+      const w = weight.dataSync();
+      expectedWeight.forEach((e, i) => assert.ok(Math.abs(w[i] - e) < 1e-6, `weight ${i}: ${w[i]} vs ${e}`));
+      assert.ok(Math.abs(bias.dataSync()[0] - (0.5 - 0.01)) < 1e-6);
+      assert.equal(optimizer.step, 1);
+    } finally {
+      optimizer.dispose();
+      weight.dispose();
+      bias.dispose();
+    }
+  });
+});
+
+describe('clipByGlobalNorm', () => {
+  it('scales all gradients by one factor when their joint norm is too large', () => {
+    tf.tidy(() => {
+      const { grads, norm } = clipByGlobalNorm(new Map([['a', tf.tensor1d([3])], ['b', tf.tensor1d([4])]]), 1);
+      assert.ok(Math.abs(norm.dataSync()[0] - 5) < 1e-6);
+      assert.ok(Math.abs(grads.get('a')!.dataSync()[0] - 0.6) < 1e-6);
+      assert.ok(Math.abs(grads.get('b')!.dataSync()[0] - 0.8) < 1e-6);
+      const untouched = clipByGlobalNorm(new Map([['a', tf.tensor1d([0.3])]]), 1);
+      assert.ok(Math.abs(untouched.grads.get('a')!.dataSync()[0] - 0.3) < 1e-6);
+    });
+  });
+});
+
+describe('MAE pre-training', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ttt-speech-train-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lowers the reconstruction loss on structured synthetic data', async () => {
+    const model = createModel(MICRO, 0);
+    try {
+      const { clips } = syntheticClips(32, 1);
+      const result = await pretrainMae(model, clips, { epochs: 12, batchSize: 8, learningRate: 3e-3, seed: 1 });
+      assert.equal(result.history.length, 48);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const first = mean(result.history.slice(0, 4).map((r) => r.loss));
+      const last = mean(result.history.slice(-4).map((r) => r.loss));
+      assert.ok(last < 0.7 * first, `loss went from ${first.toFixed(4)} to ${last.toFixed(4)}`);
+    } finally {
+      disposeModel(model);
+    }
+  });
+
+  it('resumes from a checkpoint to the same weights and losses as an uninterrupted run', async () => {
+    const { clips } = syntheticClips(12, 2);
+    const options = { epochs: 3, batchSize: 4, seed: 5, checkpointEvery: 2, mask: { strategy: 'time+frequency' as const, ratio: 0.6 } };
+    const straight = createModel(MICRO, 3);
+    const interrupted = createModel(MICRO, 3);
+    const resumed = createModel(MICRO, 3);
+    try {
+      const full = await pretrainMae(straight, clips, { ...options, checkpointDir: join(dir, 'straight') });
+      const crash = new Error('interrupted');
+      await assert.rejects(
+        pretrainMae(interrupted, clips, {
+          ...options,
+          checkpointDir: join(dir, 'run'),
+          onStep: (r) => {
+            if (r.step === 4) throw crash;
+          },
+        }),
+        /interrupted/,
+      );
+      const state = readCheckpointConfig<unknown, unknown, PretrainState>(join(dir, 'run')).training!;
+      assert.equal(state.step, 4);
+      assert.equal(state.completed, false);
+      const rest = await pretrainMae(resumed, clips, { ...options, checkpointDir: join(dir, 'run'), resume: true });
+      assert.equal(rest.resumedFrom, 4);
+      assert.deepEqual(rest.history, full.history);
+      const a = namedParameters(straight);
+      for (const [name, variable] of namedParameters(resumed)) assert.deepEqual(bits(variable), bits(a.get(name)!), `${name} differs`);
+      await assert.rejects(
+        pretrainMae(resumed, clips, { ...options, seed: 6, checkpointDir: join(dir, 'run'), resume: true }),
+        /different settings \(seed: checkpoint has 5, this run has 6\)/,
+      );
+    } finally {
+      for (const m of [straight, interrupted, resumed]) disposeModel(m);
+    }
+  });
+
+  it('leaks no tensors over 100 training steps', () => {
+    const model = createModel(MICRO, 0);
+    const optimizer = new AdamW(selectParameters(model, 'all'));
+    const { clips } = syntheticClips(4, 3);
+    const fbanks = tf.tensor3d(Float32Array.from(clips.flatMap((c) => Array.from(c))), [4, MICRO.inputFrames, MICRO.melBins]);
+    const grid = patchGrid(MICRO);
+    const rng = createRng(0);
+    try {
+      const before = tf.memory().numTensors;
+      for (let step = 0; step < 100; step++) {
+        maeTrainStep(model, optimizer, fbanks, randomMasking(grid, 4, rng), 1e-3, { gradientClipNorm: 1 });
+      }
+      assert.equal(tf.memory().numTensors, before);
+    } finally {
+      fbanks.dispose();
+      optimizer.dispose();
+      disposeModel(model);
+    }
+  });
+});
+
+describe('head training', () => {
+  function validationAccuracy(model: MaeModel, clips: Float32Array[], labels: number[], indices: number[]): number {
+    return tf.tidy(() => {
+      const x = tf.tensor3d(Float32Array.from(indices.flatMap((i) => Array.from(clips[i]))), [indices.length, MICRO.inputFrames, MICRO.melBins]);
+      const predicted = tf.argMax(forwardClassifier(model, x), 1).dataSync();
+      return indices.filter((index, i) => predicted[i] === labels[index]).length / indices.length;
+    });
+  }
+
+  it('splits every class in proportion', () => {
+    const labels = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2];
+    const { train, validation } = stratifiedSplit(labels, 0.2, 0);
+    assert.deepEqual([...train, ...validation].sort((a, b) => a - b), labels.map((_, i) => i));
+    assert.deepEqual(validation.map((i) => labels[i]).sort(), [0, 1, 2]);
+  });
+
+  it('probes a frozen encoder, stops early on validation accuracy and keeps the best head', async () => {
+    const model = createModel(MICRO, 0);
+    const encoderBefore = bits(namedParameters(model).get('encoder.blocks.0.attn.qkv.weight')!);
+    try {
+      const { clips, labels } = syntheticClips(40, 4, 2);
+      const result = await trainHead(model, clips, labels, { epochs: 60, batchSize: 8, learningRate: 1e-2, patience: 3, seed: 2 });
+      assert.ok(result.bestValidationAccuracy >= 0.75, `validation accuracy ${result.bestValidationAccuracy}`);
+      assert.ok(result.stoppedEarly, 'ran all epochs');
+      assert.equal(result.history.length, result.bestEpoch + 3 + 1);
+      assert.equal(validationAccuracy(model, clips, labels, result.validationIndices), result.bestValidationAccuracy);
+      assert.deepEqual(bits(namedParameters(model).get('encoder.blocks.0.attn.qkv.weight')!), encoderBefore);
+    } finally {
+      disposeModel(model);
+    }
+  });
+
+  it('fine-tunes encoder and head together, leaving the decoder alone', async () => {
+    const model = createModel(MICRO, 0);
+    const before = new Map([...namedParameters(model)].map(([n, v]) => [n, bits(v)]));
+    try {
+      const { clips, labels } = syntheticClips(16, 5, 2);
+      await trainHead(model, clips, labels, { mode: 'finetune', epochs: 2, batchSize: 8, head: { kind: 'mlp', hiddenDim: 16 } });
+      const after = namedParameters(model);
+      assert.notDeepEqual(bits(after.get('encoder.blocks.1.mlp.fc2.weight')!), before.get('encoder.blocks.1.mlp.fc2.weight'));
+      assert.deepEqual(bits(after.get('decoder.pred.weight')!), before.get('decoder.pred.weight'));
+      assert.ok(after.has('head.hidden.weight'));
+    } finally {
+      disposeModel(model);
+    }
+  });
+});
