@@ -280,7 +280,15 @@ describe('MAE model', () => {
   it('counts the parameters of the presets', () => {
     const tiny = createModel('tiny', 0);
     try {
-      assert.equal(countParameters(tiny.params), 3_173_568);
+      // Counted from the architecture: LayerNorm 2d; dense in·out + out; MLP ratio 4.
+      const c = tiny.config;
+      const p2 = c.patchSize * c.patchSize;
+      const block = (d: number) => 2 * (2 * d) + (d * 3 * d + 3 * d) + (d * d + d) + (d * 4 * d + 4 * d) + (4 * d * d + d);
+      const encoder = p2 * c.embedDim + c.embedDim + c.depth * block(c.embedDim) + 2 * c.embedDim + (c.clsToken ? c.embedDim : 0);
+      const decoder =
+        c.embedDim * c.decoderEmbedDim + c.decoderEmbedDim + c.decoderEmbedDim + c.decoderDepth * block(c.decoderEmbedDim) + 2 * c.decoderEmbedDim + c.decoderEmbedDim * p2 + p2;
+      assert.equal(c.mlpRatio, 4);
+      assert.equal(countParameters(tiny.params), encoder + decoder);
     } finally {
       disposeModel(tiny);
     }

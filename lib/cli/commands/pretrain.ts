@@ -11,7 +11,8 @@
  *   "model": "tiny",                       // a preset name, or { "preset": "tiny", "depth": 4, ... }
  *   "data": { "corpus": { "preset": "full", "seed": 1, "dir": "data/offline" },
  *             "manifest": "path/to/manifest.csv",   // instead of "corpus"
- *             "roles": ["task"], "genders": ["F"], "ageGroups": ["young"] },
+ *             "roles": ["task"], "genders": ["F"], "ageGroups": ["young"],
+ *             "heldOutSentences": [12, 13, 14, 15, 16, 17, 18, 19] },   // never pre-trained on
  *   "features": { "padMode": "end", "stdScale": 2, "fbank": { "melBins": 128 } },
  *   "train": { "epochs": 5, "batchSize": 8, "learningRate": 0.0015, "warmupSteps": 10,
  *              "weightDecay": 0.05, "gradientClipNorm": 1, "mask": { "strategy": "random", "ratio": 0.75 },
@@ -57,6 +58,7 @@ export const pretrainConfigSchema = z.strictObject({
       roles: z.array(z.enum(['task', 'babble'])).optional(),
       genders: z.array(z.string()).optional(),
       ageGroups: z.array(z.string()).optional(),
+      heldOutSentences: z.array(z.number().int().nonnegative()).optional(),
     })
     .optional(),
   features: z
@@ -146,7 +148,10 @@ async function selectClips(data: PretrainConfig['data'] = {}): Promise<{ rows: M
     (row) =>
       roles.includes(row.role) &&
       (!data.genders || data.genders.includes(row.gender)) &&
-      (!data.ageGroups || data.ageGroups.includes(row.ageGroup)),
+      (!data.ageGroups || data.ageGroups.includes(row.ageGroup)) &&
+      // Sentences kept for testing stay unseen, even unlabelled, so test-time training later
+      // adapts to audio the encoder has never reconstructed.
+      !(data.heldOutSentences ?? []).includes(row.sentence),
   );
   if (rows.length === 0) throw new Error(`no clips in ${manifestPath} match the data filter of the config`);
   return { rows, root: dirname(manifestPath) };
