@@ -11,3 +11,5 @@ export type { MelFilterbank, MelFilterbankSpec } from './mel.js';
 export { windowFunction } from './window.js';
 export { padOrCrop, computeNormStats, normalizeFbank, AUDIOSET_NORM_STATS } from './normalize.js';
 export type { PadCropMode, NormStats, NormalizeOptions } from './normalize.js';
+export { rawFbanks, datasetNormStats, modelInputs } from './pipeline.js';
+export type { FeatureRecipe } from './pipeline.js';

@@ -26,11 +26,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
-import * as tf from '@tensorflow/tfjs';
 import { ensureBackend } from '../../backend/index.js';
 import { loadClip } from '../../audio/index.js';
 import { buildCorpus, readManifest, type ManifestRow } from '../../corpus/index.js';
-import { computeNormStats, fbank, normalizeFbank, padOrCrop, resolveFbankOptions, type FbankOptions, type NormStats } from '../../features/index.js';
+import { datasetNormStats, modelInputs, resolveFbankOptions, type FeatureRecipe, type NormStats } from '../../features/index.js';
 import {
   countParameters,
   createModel,
@@ -98,14 +97,7 @@ export interface PretrainCommandFlags {
 }
 
 /** What the checkpoint stores under `features`: how to turn a clip into the model's input. */
-export interface PretrainFeatureRecord {
-  /** Fbank options as resolved (without the per-clip `source` name). */
-  fbank: Omit<FbankOptions, 'source'>;
-  /** Where frames are added or removed to reach the model's `inputFrames`. */
-  padMode: 'end' | 'center';
-  /** Normalisation divisor as a multiple of the dataset standard deviation. */
-  stdScale: number;
-}
+export type PretrainFeatureRecord = FeatureRecipe;
 
 function seedArgument(value: string): number {
   const n = Number(value);
@@ -162,22 +154,17 @@ async function prepareInputs(
   rows: ManifestRow[],
   root: string,
   model: ModelConfig,
-  features: PretrainFeatureRecord,
+  features: FeatureRecipe,
 ): Promise<{ inputs: Float32Array[]; normStats: NormStats }> {
-  const raw: tf.Tensor2D[] = [];
-  try {
-    for (const row of rows) {
-      const clip = await loadClip(join(root, row.path));
-      raw.push(fbank(clip.samples, { ...features.fbank, source: clip.source }));
-    }
-    const normStats = computeNormStats(raw);
-    const inputs = raw.map((fb) =>
-      tf.tidy(() => normalizeFbank(padOrCrop(fb, model.inputFrames, features.padMode), normStats, { stdScale: features.stdScale }).dataSync() as Float32Array),
-    );
-    return { inputs, normStats };
-  } finally {
-    tf.dispose(raw);
+  const clips: Float32Array[] = [];
+  const sources: string[] = [];
+  for (const row of rows) {
+    const clip = await loadClip(join(root, row.path));
+    clips.push(clip.samples);
+    sources.push(clip.source);
   }
+  const normStats = datasetNormStats(clips, features);
+  return { inputs: modelInputs(clips, features, normStats, model.inputFrames, sources), normStats };
 }
 
 /** Runs the whole command; returns the text it prints. */
