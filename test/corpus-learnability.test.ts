@@ -3,16 +3,13 @@
 // (emotion-like) well above chance but not perfectly, and noise at 0 dB SNR should take much of
 // that away. Babble is made from the babble-only speakers, never from the speakers tested.
 import assert from 'node:assert/strict';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { generateNoise, makeBabble, mixAtSnr, readWav } from '../lib/audio/index.js';
-import { buildCorpus, readManifest, type ManifestRow } from '../lib/corpus/index.js';
+import { readManifest, type ManifestRow } from '../lib/corpus/index.js';
 import { fbankBatch } from '../lib/features/index.js';
+import { FULL_CORPUS_DIR as CORPUS_DIR, fullCorpus } from './helpers/corpus.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-// Kept between runs (test-artifacts/ is ignored): a complete corpus there is reused at once.
-const CORPUS_DIR = join(ROOT, 'test-artifacts', 'corpus', 'full-seed1');
 const SAMPLE_RATE = 16000;
 const MEL_BINS = 64;
 
@@ -107,7 +104,7 @@ describe('offline corpus: learnability (full preset, nearest centroid on log-mel
   }
 
   before(async () => {
-    const corpus = await buildCorpus({ preset: 'full', seed: 1, outDir: CORPUS_DIR });
+    const corpus = await fullCorpus();
     const rows = readManifest(corpus.manifestPath);
     const load = (row: ManifestRow): Clip => ({ row, samples: readWav(join(CORPUS_DIR, row.path)).channels[0] });
     task = rows.filter((r) => r.role === 'task').map(load);

@@ -1,3 +1,4 @@
+import { tableHtml } from '../lib/plot/index.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -7,7 +8,6 @@ import * as tf from '@tensorflow/tfjs';
 import { ensureBackend } from '../lib/backend/index.js';
 import {
   ManifestError,
-  dataFrameToHtml,
   fromDataFrame,
   loadDanfo,
   makeRow,
@@ -174,7 +174,7 @@ describe('manifest DataFrames (danfo.js)', () => {
   });
 });
 
-describe('dataFrameToHtml', () => {
+describe('tables of manifests (lib/plot tableHtml)', () => {
   const frame = {
     columns: ['name', 'score', 'n'],
     values: [
@@ -185,7 +185,7 @@ describe('dataFrameToHtml', () => {
   };
 
   it('escapes cells and headers, rounds numbers and right-aligns them', () => {
-    const html = dataFrameToHtml({ columns: ['a<b', ...frame.columns.slice(1)], values: frame.values });
+    const html = tableHtml({ columns: ['a<b', ...frame.columns.slice(1)], values: frame.values });
     assert.match(html, /<th>a&lt;b<\/th>/);
     assert.match(html, /<td>&lt;b&gt;&amp;&quot;x&quot;<\/td>/);
     assert.match(html, /<td style="text-align:right">0\.1235<\/td>/);
@@ -194,16 +194,16 @@ describe('dataFrameToHtml', () => {
   });
 
   it('cuts long tables with a "… N more rows" line', () => {
-    const html = dataFrameToHtml(frame, { maxRows: 1, digits: 2 });
+    const html = tableHtml(frame, { maxRows: 1, digits: 2 });
     assert.equal((html.match(/<tr>/g) ?? []).length, 3); // header, one row, the note
     assert.match(html, /… 2 more rows/);
     assert.match(html, />0\.12</);
-    assert.doesNotMatch(dataFrameToHtml(frame, { maxRows: 3 }), /more row/);
-    assert.match(dataFrameToHtml(frame, { maxRows: 2 }), /… 1 more row</);
+    assert.doesNotMatch(tableHtml(frame, { maxRows: 3 }), /more row/);
+    assert.match(tableHtml(frame, { maxRows: 2 }), /… 1 more row</);
   });
 
   it('renders a danfo DataFrame of a manifest', async () => {
-    const html = dataFrameToHtml(await toDataFrame(rows), { maxRows: 2, caption: 'VCTK & MUSAN' });
+    const html = tableHtml(await toDataFrame(rows), { maxRows: 2, caption: 'VCTK & MUSAN' });
     assert.match(html, /<caption>VCTK &amp; MUSAN<\/caption>/);
     assert.match(html, /&quot;Stella&quot;/);
     assert.match(html, /… 1 more row</);

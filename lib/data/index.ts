@@ -23,8 +23,6 @@ export {
 export type { Gender, ManifestRow, ManifestColumn } from './manifest.js';
 export { loadDanfo, toDataFrame, fromDataFrame } from './frame.js';
 export type { Danfo, FrameLike } from './frame.js';
-export { dataFrameToHtml, escapeHtml, formatCell } from './html.js';
-export type { HtmlTableOptions } from './html.js';
 export { probeAudio, probeDuration } from './probe.js';
 export type { AudioHeader } from './probe.js';
 export * from './corpora/index.js';
