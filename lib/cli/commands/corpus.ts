@@ -3,6 +3,7 @@
  * holds.
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { seedArgument } from '../arguments.js';
 import { buildCorpus, formatCorpusSummary, type CorpusBuildResult, type CorpusPreset } from '../../corpus/index.js';
 
 /** Parsed flags of the `corpus` sub-command. */
@@ -15,12 +16,6 @@ export interface CorpusCommandFlags {
   preset: CorpusPreset;
   /** Rebuild even if a complete corpus with the same recipe exists. */
   force?: boolean;
-}
-
-function seedArgument(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError('expected an integer in [0, 2^32)');
-  return n;
 }
 
 function presetArgument(value: string): CorpusPreset {

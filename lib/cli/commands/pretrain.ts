@@ -24,7 +24,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { seedArgument } from '../arguments.js';
 import { z } from 'zod';
 import { ensureBackend } from '../../backend/index.js';
 import { loadClip } from '../../audio/index.js';
@@ -98,12 +99,6 @@ export interface PretrainCommandFlags {
 
 /** What the checkpoint stores under `features`: how to turn a clip into the model's input. */
 export type PretrainFeatureRecord = FeatureRecipe;
-
-function seedArgument(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError('expected an integer in [0, 2^32)');
-  return n;
-}
 
 /** Reads and checks a config file; errors name the file and the offending field. */
 export function readPretrainConfig(path: string): PretrainConfig {
