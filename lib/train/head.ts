@@ -35,7 +35,7 @@ export interface HeadTrainingOptions {
   epochs?: number;
   /** Default 32. */
   batchSize?: number;
-  /** Peak learning rate; default 1e-3 for a probe, 1e-4 for fine-tuning. */
+  /** Peak learning rate; default 1e-2 for a probe (on standardised features), 1e-4 for fine-tuning. */
   learningRate?: number;
   /** Warm-up epochs of the cosine schedule; default 0. */
   warmupEpochs?: number;
@@ -47,7 +47,7 @@ export interface HeadTrainingOptions {
   validationFraction?: number;
   /** An explicit validation set. */
   validation?: { clips: readonly FbankInput[]; labels: readonly number[] };
-  /** Stop after this many epochs without a better validation accuracy; default 5. */
+  /** Stop after this many epochs without a better validation accuracy; default 10. */
   patience?: number;
   /** Seed of the split, the data order and the head's initialisation; default 0. */
   seed?: number;
@@ -107,26 +107,51 @@ function checkLabels(labels: readonly number[], count: number, numClasses: numbe
 /** Something that turns a batch of clip indices into logits `[B, classes]`. */
 interface LogitSource {
   logits(indices: readonly number[]): tf.Tensor2D;
+  /** Makes the head's parameters act on raw encoder features (a no-op where they already do). */
+  finish(): void;
   dispose(): void;
 }
 
-/** Features of every clip computed once with the frozen encoder; the head alone runs per step. */
-function probeSource(model: MaeModel, store: FbankStore, batchSize: number): LogitSource {
+/**
+ * Features of every clip computed once with the frozen encoder; the head alone runs per step.
+ * The head trains on features standardised per dimension with the training clips' mean and SD
+ * (MAE's linear probe puts a parameter-free BatchNorm before the head for the same reason:
+ * encoder features have small, uneven scales, and a probe on them raw learns slowly and stops
+ * early near chance). A standardisation followed by a dense layer is itself a dense layer, so
+ * `finish` folds it into the head's first layer and the model keeps its plain head.
+ */
+function probeSource(model: MaeModel, store: FbankStore, batchSize: number, trainIndices: readonly number[]): LogitSource {
   const chunks: tf.Tensor2D[] = [];
   for (let start = 0; start < store.size; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, store.size - start) }, (_, i) => start + i);
     chunks.push(tf.tidy(() => encodeFeatures(model, store.batch(indices))));
   }
-  const features = tf.concat(chunks);
+  const raw = tf.concat(chunks);
   tf.dispose(chunks);
+  const [mean, scale] = tf.tidy(() => {
+    const { mean, variance } = tf.moments(tf.gather(raw, tf.tensor1d(trainIndices as number[], 'int32')), 0);
+    return [mean, tf.sqrt(tf.add(variance, 1e-6))];
+  });
+  const features = tf.tidy(() => tf.div(tf.sub(raw, mean), scale) as tf.Tensor2D);
+  raw.dispose();
   return {
     logits: (indices) => forwardHead(model.params.head!, tf.gather(features, tf.tensor1d(indices as number[], 'int32'))),
-    dispose: () => features.dispose(),
+    finish: () => {
+      // (x − μ)/σ · W + b = x · (W/σ) + (b − (μ/σ) · W)
+      const first = model.params.head!.hidden ?? model.params.head!.fc;
+      tf.tidy(() => {
+        const weight = tf.div(first.weight, tf.reshape(scale, [-1, 1]));
+        const bias = tf.sub(first.bias, tf.squeeze(tf.matMul(tf.reshape(mean, [1, -1]), weight), [0]));
+        first.weight.assign(weight);
+        first.bias.assign(bias);
+      });
+    },
+    dispose: () => tf.dispose([features, mean, scale]),
   };
 }
 
 function finetuneSource(model: MaeModel, store: FbankStore): LogitSource {
-  return { logits: (indices) => forwardClassifier(model, store.batch(indices)), dispose: () => {} };
+  return { logits: (indices) => forwardClassifier(model, store.batch(indices)), finish: () => {}, dispose: () => {} };
 }
 
 function accuracy(source: LogitSource, labels: readonly number[], indices: readonly number[], batchSize: number): number {
@@ -154,7 +179,7 @@ export async function trainHead(
   const seed = options.seed ?? 0;
   const batchSize = options.batchSize ?? 32;
   const epochs = options.epochs ?? 50;
-  const patience = options.patience ?? 5;
+  const patience = options.patience ?? 10;
   const allLabels = [...labels, ...(options.validation?.labels ?? [])];
   const numClasses = options.head?.numClasses ?? (options.keepHead && model.headConfig ? model.headConfig.numClasses : Math.max(...allLabels) + 1);
   checkLabels(labels, clips.length, numClasses, 'training set');
@@ -170,10 +195,10 @@ export async function trainHead(
 
   const trained = selectParameters(model, (name) => name.startsWith('head.') || (mode === 'finetune' && name.startsWith('encoder.')));
   const optimizer = new AdamW(trained, { weightDecay: options.weightDecay ?? (mode === 'finetune' ? 0.05 : 0) });
-  const source = mode === 'finetune' ? finetuneSource(model, store) : probeSource(model, store, batchSize);
+  const source = mode === 'finetune' ? finetuneSource(model, store) : probeSource(model, store, batchSize, split.train);
   const stepsPerEpoch = Math.ceil(split.train.length / batchSize);
   const schedule = {
-    learningRate: options.learningRate ?? (mode === 'finetune' ? 1e-4 : 1e-3),
+    learningRate: options.learningRate ?? (mode === 'finetune' ? 1e-4 : 1e-2),
     warmupSteps: (options.warmupEpochs ?? 0) * stepsPerEpoch,
     totalSteps: epochs * stepsPerEpoch,
   };
@@ -229,14 +254,13 @@ export async function trainHead(
         break;
       }
     }
+    if (best) for (const [name, value] of best.snapshot) trained.get(name)!.assign(value);
+    source.finish();
   } finally {
+    if (best) tf.dispose([...best.snapshot.values()]);
     progress.stop();
     source.dispose();
     optimizer.dispose();
-  }
-  if (best) {
-    for (const [name, value] of best.snapshot) trained.get(name)!.assign(value);
-    tf.dispose([...best.snapshot.values()]);
   }
   const last = history[history.length - 1];
   return {
