@@ -127,7 +127,7 @@ export async function openSynthSession(): Promise<SynthSession> {
       failAll(new Error(`the eSpeak synthesis program answered request ${message.id}, expected ${head?.id ?? 'none'}`));
       return;
     }
-    if (message.ok) head.resolve({ samples: decodeSamples(message.samples), sampleRate });
+    if (message.ok === true) head.resolve({ samples: decodeSamples(message.samples), sampleRate });
     else head.reject(new Error(`eSpeak could not synthesise request ${head.id}: ${message.error}`));
   });
 
