@@ -4,6 +4,7 @@ import { registerCorpusCommand } from './corpus.js';
 import { registerDataCommand } from './data.js';
 import { registerStartCommand } from './start.js';
 import { registerPretrainCommand } from './pretrain.js';
+import { registerTttCommand } from './ttt.js';
 
 /** Adds every sub-command to the program. */
 export function registerCommands(program: Command): void {
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerCorpusCommand(program);
   registerDataCommand(program);
   registerPretrainCommand(program);
+  registerTttCommand(program);
   registerStartCommand(program);
 }

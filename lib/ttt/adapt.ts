@@ -1,0 +1,119 @@
+/**
+ * The TTT step loop shared by per-sample TTT and batched BitFit: for steps 0 … K, measure
+ * the MAE loss on a fresh mask, classify the whole clip, check for divergence, update.
+ *
+ * Divergence: a clip diverges at step s when its loss there is not finite or exceeds
+ * `maxLossRatio` × its step-0 loss. Its copies go back to the source weights at once (and,
+ * in a batch, after every later update, so its row never drifts again), its optimizer state
+ * is dropped, and from step s on its rows are `diverged` and carry its step-0 prediction:
+ * restoring the source weights is the same as not adapting, and step 0 is what the source
+ * weights predict. The row of step s keeps the loss that triggered the divergence; later
+ * rows carry the step-0 loss. The other clips of a batch carry on unaffected.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TttConfig } from './config.js';
+import { stackMasks, stepMask } from './masks.js';
+import type { TttOptimizer } from './optimizers.js';
+import { classify, lossAndGradients, maeLosses, type PassContext } from './passes.js';
+import type { AdaptedParameters } from './state.js';
+import type { ClipTrace, StepRecord, TttClip, TttHooks } from './types.js';
+
+/** Everything a loop over steps needs. */
+export interface AdaptRun {
+  context: PassContext;
+  config: TttConfig;
+  /** Working copies: shared-shape for one clip, or one row per clip. */
+  state: AdaptedParameters;
+  optimizer: TttOptimizer;
+  hooks?: TttHooks;
+}
+
+/** True when `loss` at a step ends a clip's adaptation. */
+export function isDiverged(loss: number, step0Loss: number, maxLossRatio: number): boolean {
+  return !Number.isFinite(loss) || (Number.isFinite(step0Loss) && loss > maxLossRatio * step0Loss);
+}
+
+/**
+ * Adapts `clips` (whose fbanks are stacked in `fbanks` `[B, frames, mels]`) from the current
+ * copies for `config.steps` steps and returns one trace per clip. With shared-shape copies
+ * there must be exactly one clip. The caller resets copies and optimizer beforehand.
+ */
+export function adaptClips(run: AdaptRun, clips: readonly TttClip[], fbanks: tf.Tensor3D): ClipTrace[] {
+  const { context, config, state, optimizer, hooks } = run;
+  const n = clips.length;
+  if (state.batch === null ? n !== 1 : n !== state.batch) {
+    throw new Error(`adaptClips: ${n} clips for copies of batch ${state.batch ?? 'shared (1 clip)'}`);
+  }
+  const K = config.steps;
+  const traces: ClipTrace[] = clips.map((clip) => ({ clip: clip.id, label: clip.label, steps: [], divergedAt: null }));
+  const diverged = new Array<boolean>(n).fill(false);
+  const step0: StepRecord[] = [];
+  const fallback = (i: number, step: number, loss: number, ms: number): StepRecord => ({
+    ...step0[i],
+    step,
+    loss,
+    ms,
+    status: 'diverged',
+  });
+
+  for (let step = 0; step <= K; step++) {
+    if (step > 0 && diverged.every(Boolean)) {
+      // Nothing left to adapt: the remaining rows are the step-0 state, at no cost.
+      for (let i = 0; i < n; i++) traces[i].steps.push(fallback(i, step, step0[i].loss, 0));
+      continue;
+    }
+    const started = performance.now();
+    // The mask of the update that starts from these weights: the loss is measured on a mask they were not trained on.
+    const plan = stackMasks(clips.map((clip) => stepMask(context.model, config, clip.id, step + 1)));
+    const training = step < K;
+    const nanRows = training && hooks?.forceNaN ? clips.flatMap((clip, i) => (hooks.forceNaN?.(clip.id, step) ? [i] : [])) : [];
+    const pass = training ? lossAndGradients(context, state, fbanks, plan, 'sum', nanRows) : undefined;
+    try {
+      const losses = pass ? pass.losses : maeLosses(context, state, fbanks, plan);
+      const { logits, numClasses, predicted } = classify(context, state, fbanks);
+      const newlyDiverged: number[] = [];
+      const records: StepRecord[] = clips.map((_, i) => {
+        const loss = losses[i];
+        const record: StepRecord = {
+          step,
+          loss,
+          predicted: predicted[i],
+          logits: Array.from(logits.subarray(i * numClasses, (i + 1) * numClasses)),
+          ms: 0,
+          status: 'ok',
+        };
+        if (step === 0) step0[i] = record;
+        if (diverged[i]) return fallback(i, step, step0[i].loss, 0);
+        if (isDiverged(loss, step0[i].loss, config.maxLossRatio)) {
+          diverged[i] = true;
+          newlyDiverged.push(i);
+          traces[i].divergedAt = step;
+          return fallback(i, step, loss, 0);
+        }
+        return record;
+      });
+      if (newlyDiverged.length > 0) restore(run, newlyDiverged);
+      if (pass && !diverged.every(Boolean)) {
+        optimizer.apply(pass.grads);
+        // Diverged rows ride along in the batch; put them back after every update so they never move.
+        if (state.batch !== null && diverged.some(Boolean)) state.resetRows(diverged.flatMap((d, i) => (d ? [i] : [])));
+      }
+      const ms = (performance.now() - started) / n;
+      records.forEach((record, i) => traces[i].steps.push({ ...record, ms }));
+    } finally {
+      if (pass) tf.dispose([...pass.grads.values()]);
+    }
+  }
+  hooks?.onAdapted?.(clips.map((clip) => clip.id), state.parameters(context.model));
+  return traces;
+}
+
+/** Source weights for the given rows (all of them for shared copies, then the optimizer state too). */
+function restore(run: AdaptRun, rows: readonly number[]): void {
+  if (run.state.batch === null) {
+    run.state.reset();
+    run.optimizer.reset();
+    return;
+  }
+  run.state.resetRows(rows);
+}
