@@ -30,7 +30,6 @@ import {
   patchify,
   permuteRows,
   randomMasking,
-  resolveModelConfig,
   restoreTokenOrder,
   rowPermutation,
   saveCheckpoint,
@@ -38,23 +37,9 @@ import {
   unpatchify,
   withOverrides,
   type MaskStrategy,
-  type ModelConfig,
 } from '../lib/model/index.js';
+import { MICRO } from './helpers/models.js';
 
-/** A model small enough for unit tests: 32 frames × 32 mels, 8×8 patches (a 4 × 4 grid). */
-const MICRO: ModelConfig = resolveModelConfig({
-  preset: 'tiny',
-  name: 'micro',
-  inputFrames: 32,
-  melBins: 32,
-  patchSize: 8,
-  embedDim: 32,
-  depth: 2,
-  numHeads: 2,
-  decoderEmbedDim: 16,
-  decoderDepth: 1,
-  decoderNumHeads: 2,
-});
 
 function seededTensor(shape: number[], seed: number): tf.Tensor {
   const rng = createRng(seed);

@@ -12,10 +12,8 @@ import {
   patchGrid,
   randomMasking,
   readCheckpointConfig,
-  resolveModelConfig,
   selectParameters,
   type MaeModel,
-  type ModelConfig,
 } from '../lib/model/index.js';
 import {
   AdamW,
@@ -27,20 +25,8 @@ import {
   trainHead,
   type PretrainState,
 } from '../lib/train/index.js';
+import { MICRO } from './helpers/models.js';
 
-const MICRO: ModelConfig = resolveModelConfig({
-  preset: 'tiny',
-  name: 'micro',
-  inputFrames: 32,
-  melBins: 32,
-  patchSize: 8,
-  embedDim: 32,
-  depth: 2,
-  numHeads: 2,
-  decoderEmbedDim: 16,
-  decoderDepth: 1,
-  decoderNumHeads: 2,
-});
 
 /**
  * Spectrogram-like clips: a few harmonic stripes whose spacing depends on the class, moving

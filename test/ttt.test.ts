@@ -39,20 +39,8 @@ import {
   type TttRow,
 } from '../lib/ttt/index.js';
 import { formatAccuracyTable, parseSentences } from '../lib/cli/commands/ttt.js';
+import { MICRO } from './helpers/models.js';
 
-const MICRO: ModelConfig = resolveModelConfig({
-  preset: 'tiny',
-  name: 'micro',
-  inputFrames: 32,
-  melBins: 32,
-  patchSize: 8,
-  embedDim: 32,
-  depth: 2,
-  numHeads: 2,
-  decoderEmbedDim: 16,
-  decoderDepth: 1,
-  decoderNumHeads: 2,
-});
 
 /** Smaller still, for the long leak test. */
 const NANO: ModelConfig = resolveModelConfig({
