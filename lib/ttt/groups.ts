@@ -49,7 +49,7 @@ export function describeGroup(model: MaeModel, group: TttGroup | string): GroupD
   return { group: groupLabel(group), names: [...selected.keys()], count, bytes: 4 * count };
 }
 
-/** True when every parameter of the group is a vector, so a batch can hold one copy per clip (`[B, 1, d]`). */
+/** True when the group has parameters and every one is a vector, so a batch can hold one copy per clip (`[B, 1, d]`). */
 export function isVectorGroup(selected: ReadonlyMap<string, tf.Variable>): boolean {
-  return [...selected.values()].every((variable) => variable.rank === 1);
+  return selected.size > 0 && [...selected.values()].every((variable) => variable.rank === 1);
 }
