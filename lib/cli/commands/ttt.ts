@@ -228,7 +228,7 @@ export function registerTttCommand(program: Command): void {
       if (!TTT_OPTIMIZERS.includes(v as TttOptimizerName)) throw new InvalidArgumentError(`expected ${TTT_OPTIMIZERS.join(' or ')}`);
       return v as TttOptimizerName;
     })
-    .option('--lr <rate>', 'learning rate (default: the optimizer\'s)', positiveNumber)
+    .option('--lr <rate>', 'learning rate (default: the optimizer\'s for the kind of group, e.g. SGD 5e-3 for all, 0.2 for bias)', positiveNumber)
     .option('--mask-ratio <r>', 'fraction of patches hidden per step (default 0.75)', positiveNumber)
     .option('--seed <n>', 'seed of masks, noise and the probe', seedArgument, 0)
     .option('--task <name>', 'style (speaking style, 4 classes) or speaker (speaker ID, 24 classes)', (v: string) => {
