@@ -1,7 +1,8 @@
 // The pre-trained model shipped in models/mae-tiny: it loads with the recipe it was trained
 // with, and its frozen encoder carries speaker information: a linear probe trained on
 // sentences 0–11 identifies the speakers of sentences 12–19 (never seen, even unlabelled,
-// in pre-training) at several times chance.
+// in pre-training) at several times chance. The probe sees whitened features (trainHead's
+// default): on standardised features alone it reaches half the accuracy (0.20 against 0.40).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -56,7 +57,7 @@ describe('shipped pre-trained model (models/mae-tiny)', function () {
     assert.equal(tf.memory().numTensors, tensorsBefore);
   });
 
-  it('a linear probe on its frozen encoder identifies held-out utterances\' speakers at over 3× chance', async () => {
+  it('a linear probe on its frozen encoder identifies held-out utterances\' speakers at over 5× chance', async () => {
     const corpus = await fullCorpus();
     const rows = readManifest(corpus.manifestPath).filter((r) => r.role === 'task');
     const { model, config, tensors } = loadCheckpoint<FeatureRecipe, NormStats>(SHIPPED);
@@ -78,7 +79,7 @@ describe('shipped pre-trained model (models/mae-tiny)', function () {
       const accuracy = predicted.filter((p, k) => p === label(test[k])).length / test.length;
       const chance = 1 / speakers.length;
       console.log(`      speaker ID, ${speakers.length}-way linear probe on held-out sentences: ${accuracy.toFixed(3)} (chance ${chance.toFixed(3)})`);
-      assert.ok(accuracy > 3 * chance, `probe accuracy ${accuracy.toFixed(3)} is not over 3× chance ${chance.toFixed(3)}`);
+      assert.ok(accuracy > 5 * chance, `probe accuracy ${accuracy.toFixed(3)} is not over 5× chance ${chance.toFixed(3)}`);
     } finally {
       disposeModel(model);
     }

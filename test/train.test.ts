@@ -23,6 +23,7 @@ import {
   pretrainMae,
   stratifiedSplit,
   trainHead,
+  whiteningTransform,
   type PretrainState,
 } from '../lib/train/index.js';
 import { MICRO } from './helpers/models.js';
@@ -210,6 +211,29 @@ describe('head training', () => {
     } finally {
       disposeModel(model);
     }
+  });
+
+  it('whitens features: the transformed training rows have identity covariance', () => {
+    const rng = createRng(3);
+    const n = 400;
+    const d = 6;
+    // Correlated columns of different scales: column j mixes in the one before it.
+    const rows = new Float32Array(n * d);
+    for (let r = 0; r < n; r++) {
+      for (let j = 0; j < d; j++) rows[r * d + j] = gaussian(rng) * (1 + j) + (j > 0 ? 0.9 * rows[r * d + j - 1] : 0);
+    }
+    const mean = new Float64Array(d);
+    for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) mean[j] += rows[r * d + j] / n;
+    for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) rows[r * d + j] -= mean[j];
+    const rotation = whiteningTransform(rows, n, d, 0);
+    const z = tf.tidy(() => tf.matMul(tf.tensor2d(rows, [n, d]), tf.tensor2d(rotation, [d, d])).arraySync());
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) {
+        const c = z.reduce((s, row) => s + row[i] * row[j], 0) / n;
+        assert.ok(Math.abs(c - (i === j ? 1 : 0)) < 1e-3, `covariance[${i}][${j}] = ${c}`);
+      }
+    }
+    assert.throws(() => whiteningTransform(rows, n, d, 2), /shrinkage 2 is not in \[0, 1\]/);
   });
 
   it('fine-tunes encoder and head together, leaving the decoder alone', async () => {

@@ -49,6 +49,12 @@ export interface HeadTrainingOptions {
   validation?: { clips: readonly FbankInput[]; labels: readonly number[] };
   /** Stop after this many epochs without a better validation accuracy; default 10. */
   patience?: number;
+  /**
+   * Linear probe only: decorrelate the standardised features (whitening with this shrinkage
+   * towards the identity) before the head sees them; `false` keeps per-dimension
+   * standardisation alone. Default 1e-2. See {@link whiteningTransform}.
+   */
+  whiten?: number | false;
   /** Seed of the split, the data order and the head's initialisation; default 0. */
   seed?: number;
   /** Called after every epoch. */
@@ -117,10 +123,14 @@ interface LogitSource {
  * The head trains on features standardised per dimension with the training clips' mean and SD
  * (MAE's linear probe puts a parameter-free BatchNorm before the head for the same reason:
  * encoder features have small, uneven scales, and a probe on them raw learns slowly and stops
- * early near chance). A standardisation followed by a dense layer is itself a dense layer, so
- * `finish` folds it into the head's first layer and the model keeps its plain head.
+ * early near chance), then, unless `whiten` is false, decorrelated: a pre-trained encoder
+ * keeps much of what separates speakers in directions of small variance, which gradient
+ * descent on correlated inputs barely moves along in the epochs a probe gets (measured on
+ * the shipped tiny model: 24-way speaker probe 0.20 standardised, 0.37 whitened; a closed-form
+ * least-squares probe reaches 0.39). Both transforms followed by a dense layer are a dense
+ * layer, so `finish` folds them into the head's first layer and the model keeps its plain head.
  */
-function probeSource(model: MaeModel, store: FbankStore, batchSize: number, trainIndices: readonly number[]): LogitSource {
+function probeSource(model: MaeModel, store: FbankStore, batchSize: number, trainIndices: readonly number[], whiten: number | false): LogitSource {
   const chunks: tf.Tensor2D[] = [];
   for (let start = 0; start < store.size; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, store.size - start) }, (_, i) => start + i);
@@ -132,22 +142,88 @@ function probeSource(model: MaeModel, store: FbankStore, batchSize: number, trai
     const { mean, variance } = tf.moments(tf.gather(raw, tf.tensor1d(trainIndices as number[], 'int32')), 0);
     return [mean, tf.sqrt(tf.add(variance, 1e-6))];
   });
-  const features = tf.tidy(() => tf.div(tf.sub(raw, mean), scale) as tf.Tensor2D);
+  const standardised = tf.tidy(() => tf.div(tf.sub(raw, mean), scale) as tf.Tensor2D);
   raw.dispose();
+  let rotation: tf.Tensor2D | undefined;
+  if (whiten !== false) {
+    const train = tf.tidy(() => tf.gather(standardised, tf.tensor1d(trainIndices as number[], 'int32')));
+    const width = train.shape[1];
+    rotation = tf.tensor2d(whiteningTransform(train.dataSync() as Float32Array, trainIndices.length, width, whiten), [width, width]);
+    train.dispose();
+  }
+  const features = rotation ? tf.tidy(() => tf.matMul(standardised, rotation!)) : standardised;
+  if (rotation) standardised.dispose();
   return {
     logits: (indices) => forwardHead(model.params.head!, tf.gather(features, tf.tensor1d(indices as number[], 'int32'))),
     finish: () => {
-      // (x − μ)/σ · W + b = x · (W/σ) + (b − (μ/σ) · W)
+      // ((x − μ)/σ · R) · W + b = x · (R W / σ) + (b − (μ/σ) · R W)
       const first = model.params.head!.hidden ?? model.params.head!.fc;
       tf.tidy(() => {
-        const weight = tf.div(first.weight, tf.reshape(scale, [-1, 1]));
+        const rotated = rotation ? tf.matMul(rotation, first.weight) : first.weight;
+        const weight = tf.div(rotated, tf.reshape(scale, [-1, 1]));
         const bias = tf.sub(first.bias, tf.squeeze(tf.matMul(tf.reshape(mean, [1, -1]), weight), [0]));
         first.weight.assign(weight);
         first.bias.assign(bias);
       });
     },
-    dispose: () => tf.dispose([features, mean, scale]),
+    dispose: () => tf.dispose([features, mean, scale, ...(rotation ? [rotation] : [])]),
   };
+}
+
+/**
+ * A whitening matrix `R` (`[d, d]`, row-major) for centred rows `x` (`[n, d]`): `x · R` has
+ * identity covariance when `shrinkage` is 0. The covariance is shrunk towards its mean
+ * variance times the identity (`(1 − s)·C + s·v̄·I`) so that a probe on fewer clips than
+ * dimensions stays well posed. `R = L⁻ᵀ` from the Cholesky factor `C = L Lᵀ`, in float64:
+ * a `d`-sized factorisation, done once per probe, where float32 loses the small directions
+ * whitening exists to recover.
+ */
+export function whiteningTransform(rows: Float32Array, n: number, d: number, shrinkage: number): Float32Array {
+  if (!(shrinkage >= 0 && shrinkage <= 1)) throw new Error(`whitening shrinkage ${shrinkage} is not in [0, 1]`);
+  const cov = new Float64Array(d * d);
+  for (let r = 0; r < n; r++) {
+    const offset = r * d;
+    for (let i = 0; i < d; i++) {
+      const xi = rows[offset + i];
+      if (xi === 0) continue;
+      for (let j = 0; j <= i; j++) cov[i * d + j] += xi * rows[offset + j];
+    }
+  }
+  let meanVariance = 0;
+  for (let i = 0; i < d; i++) meanVariance += cov[i * d + i] / Math.max(1, n) / d;
+  const floor = Math.max(meanVariance, 1e-12);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j <= i; j++) {
+      const c = ((1 - shrinkage) * cov[i * d + j]) / Math.max(1, n) + (i === j ? shrinkage * floor + 1e-9 * floor : 0);
+      cov[i * d + j] = c;
+    }
+  }
+  // Cholesky, lower triangle in place.
+  for (let j = 0; j < d; j++) {
+    let diag = cov[j * d + j];
+    for (let k = 0; k < j; k++) diag -= cov[j * d + k] ** 2;
+    if (!(diag > 0)) throw new Error(`whitening: the feature covariance is not positive definite at dimension ${j}; use a larger shrinkage`);
+    const root = Math.sqrt(diag);
+    cov[j * d + j] = root;
+    for (let i = j + 1; i < d; i++) {
+      let v = cov[i * d + j];
+      for (let k = 0; k < j; k++) v -= cov[i * d + k] * cov[j * d + k];
+      cov[i * d + j] = v / root;
+    }
+  }
+  // R = L⁻ᵀ is upper triangular: solve L · Y = I for Y = L⁻¹ column by column, then transpose.
+  const out = new Float32Array(d * d);
+  const y = new Float64Array(d);
+  for (let c = 0; c < d; c++) {
+    for (let i = 0; i < d; i++) {
+      let v = i === c ? 1 : 0;
+      for (let k = c; k < i; k++) v -= cov[i * d + k] * y[k];
+      y[i] = i < c ? 0 : v / cov[i * d + i];
+    }
+    // Column c of L⁻¹ is row c of R.
+    for (let i = 0; i < d; i++) out[c * d + i] = y[i];
+  }
+  return out;
 }
 
 function finetuneSource(model: MaeModel, store: FbankStore): LogitSource {
@@ -195,7 +271,7 @@ export async function trainHead(
 
   const trained = selectParameters(model, (name) => name.startsWith('head.') || (mode === 'finetune' && name.startsWith('encoder.')));
   const optimizer = new AdamW(trained, { weightDecay: options.weightDecay ?? (mode === 'finetune' ? 0.05 : 0) });
-  const source = mode === 'finetune' ? finetuneSource(model, store) : probeSource(model, store, batchSize, split.train);
+  const source = mode === 'finetune' ? finetuneSource(model, store) : probeSource(model, store, batchSize, split.train, options.whiten ?? 1e-2);
   const stepsPerEpoch = Math.ceil(split.train.length / batchSize);
   const schedule = {
     learningRate: options.learningRate ?? (mode === 'finetune' ? 1e-4 : 1e-2),

@@ -17,5 +17,5 @@ export { maeTrainStep, optimizerStep } from './step.js';
 export type { MaeStepOptions, StepResult } from './step.js';
 export { pretrainMae } from './pretrain.js';
 export type { PretrainOptions, PretrainResult, PretrainSettings, PretrainState, PretrainStepRecord } from './pretrain.js';
-export { stratifiedSplit, trainHead } from './head.js';
+export { stratifiedSplit, trainHead, whiteningTransform } from './head.js';
 export type { HeadEpochRecord, HeadTrainingMode, HeadTrainingOptions, HeadTrainingResult } from './head.js';
