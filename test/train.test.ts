@@ -226,7 +226,7 @@ describe('head training', () => {
     for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) mean[j] += rows[r * d + j] / n;
     for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) rows[r * d + j] -= mean[j];
     const rotation = whiteningTransform(rows, n, d, 0);
-    const z = tf.tidy(() => tf.matMul(tf.tensor2d(rows, [n, d]), tf.tensor2d(rotation, [d, d])).arraySync());
+    const z = tf.tidy(() => tf.matMul(tf.tensor2d(rows, [n, d]), tf.tensor2d(rotation, [d, d])).arraySync()) as number[][];
     for (let i = 0; i < d; i++) {
       for (let j = 0; j < d; j++) {
         const c = z.reduce((s, row) => s + row[i] * row[j], 0) / n;

@@ -151,7 +151,7 @@ function probeSource(model: MaeModel, store: FbankStore, batchSize: number, trai
     rotation = tf.tensor2d(whiteningTransform(train.dataSync() as Float32Array, trainIndices.length, width, whiten), [width, width]);
     train.dispose();
   }
-  const features = rotation ? tf.tidy(() => tf.matMul(standardised, rotation!)) : standardised;
+  const features: tf.Tensor2D = rotation ? tf.tidy(() => tf.matMul(standardised, rotation!) as tf.Tensor2D) : standardised;
   if (rotation) standardised.dispose();
   return {
     logits: (indices) => forwardHead(model.params.head!, tf.gather(features, tf.tensor1d(indices as number[], 'int32'))),
