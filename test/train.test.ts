@@ -236,6 +236,20 @@ describe('head training', () => {
     assert.throws(() => whiteningTransform(rows, n, d, 2), /shrinkage 2 is not in \[0, 1\]/);
   });
 
+  it('leaves no tensor behind (a second probe replaces the first head)', async () => {
+    const model = createModel(MICRO, 0);
+    try {
+      const { clips, labels } = syntheticClips(24, 3, 3);
+      await trainHead(model, clips, labels, { epochs: 3, batchSize: 4 });
+      const before = tf.memory().numTensors;
+      await trainHead(model, clips, labels, { epochs: 3, batchSize: 4 });
+      await trainHead(model, clips, labels, { epochs: 1, batchSize: 4, mode: 'finetune' });
+      assert.equal(tf.memory().numTensors, before);
+    } finally {
+      disposeModel(model);
+    }
+  });
+
   it('fine-tunes encoder and head together, leaving the decoder alone', async () => {
     const model = createModel(MICRO, 0);
     const before = new Map([...namedParameters(model)].map(([n, v]) => [n, bits(v)]));

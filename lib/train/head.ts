@@ -290,7 +290,7 @@ export async function trainHead(
       let learningRate = 0;
       for (const batch of epochBatches(split.train.length, batchSize, seed, epoch, false)) {
         const indices = batch.map((i) => split.train[i]);
-        const oneHot = tf.oneHot(tf.tensor1d(indices.map((i) => allLabels[i]), 'int32'), numClasses);
+        const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(indices.map((i) => allLabels[i]), 'int32'), numClasses));
         learningRate = cosineLearningRate(step++, schedule);
         try {
           const { loss } = optimizerStep(
