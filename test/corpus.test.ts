@@ -19,6 +19,10 @@ import {
   drawClipVoice,
   drawSpeakers,
   espeakVariant,
+  fromDataRow,
+  HELD_OUT_SENTENCES,
+  OFFLINE_EXTRA_COLUMNS,
+  toDataRow,
   planCorpus,
   readManifest,
   resolveCorpusRecipe,
@@ -27,6 +31,7 @@ import {
   type ManifestRow,
 } from '../lib/corpus/index.js';
 import { runShardProcess } from '../lib/corpus/shard-process.js';
+import { MANIFEST_COLUMNS as DATA_COLUMNS, readManifestCsv } from '../lib/data/index.js';
 import { openSynthSession } from '../lib/corpus/synth-client.js';
 import { createRng } from '../lib/util/index.js';
 
@@ -197,6 +202,17 @@ describe('offline corpus: build (ci preset)', function () {
     assert.equal((await buildCorpus(tiny)).reused, true);
     assert.equal((await buildCorpus({ ...tiny, force: true })).reused, false);
     assert.deepEqual(readdirSync(dir).sort(), ['corpus.json', 'manifest.csv', 'wav']);
+    // A manifest in a layout this version cannot read (the one before lib/data's) is rebuilt, not an error.
+    const manifestPath = join(dir, 'manifest.csv');
+    const lines = readFileSync(manifestPath, 'utf8').trimEnd().split('\n').map((line) => line.split(','));
+    const legacy = lines.map((cells) => cells.filter((_, i) => lines[0][i] !== 'corpus' && lines[0][i] !== 'split').join(',')).join('\n') + '\n';
+    writeFileSync(manifestPath, legacy);
+    const recordPath = join(dir, 'corpus.json');
+    const stale = JSON.parse(readFileSync(recordPath, 'utf8'));
+    writeFileSync(recordPath, JSON.stringify({ ...stale, manifestSha256: createHash('sha256').update(legacy).digest('hex') }));
+    const rebuilt = await buildCorpus(tiny);
+    assert.equal(rebuilt.reused, false);
+    assert.equal(readManifest(rebuilt.manifestPath)[0].corpus, 'offline');
   });
 
   it('writes a manifest with the documented columns and types', () => {
@@ -212,6 +228,25 @@ describe('offline corpus: build (ci preset)', function () {
       assert.ok(Number.isInteger(row.age) && Number.isInteger(row.utt) && Number.isFinite(row.f0TargetHz));
       assert.equal(row.text, row.role === 'task' ? TASK_SENTENCES[row.sentence] : BABBLE_SENTENCES[row.sentence - TASK_SENTENCES.length]);
     }
+  });
+
+  it('is a lib/data manifest: fixed columns first, corpus "offline", split by held-out sentence, offline facts as extra columns', () => {
+    const dataRows = readManifestCsv(first.manifestPath);
+    assert.deepEqual(readFileSync(first.manifestPath, 'utf8').split('\n')[0].split(',').slice(0, DATA_COLUMNS.length), [...DATA_COLUMNS]);
+    assert.equal(dataRows.length, rows.length);
+    for (const [i, row] of dataRows.entries()) {
+      assert.equal(row.corpus, 'offline');
+      const typed = rows[i];
+      const expected = typed.role === 'babble' ? 'babble' : HELD_OUT_SENTENCES.includes(typed.sentence) ? 'test' : 'train';
+      assert.equal(row.split, expected, row.path);
+      assert.equal(typed.split, expected);
+      assert.deepEqual(Object.keys(row.extra), [...OFFLINE_EXTRA_COLUMNS]);
+      // The typed view and the lib/data row are two views of one parse.
+      assert.deepEqual(fromDataRow(row), typed);
+      assert.deepEqual(toDataRow(typed), row);
+    }
+    // The ci preset has sentences 0–7 only: every task clip is a training clip.
+    assert.deepEqual([...new Set(dataRows.map((r) => r.split))].sort(), ['babble', 'train']);
   });
 
   it('keeps every clip within 1–4 s, as 16 kHz 16-bit mono WAV', () => {
@@ -321,8 +356,8 @@ describe('offline corpus: manifest validation', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ttt-manifest-'));
   const good = [
     MANIFEST_COLUMNS.join(','),
-    'wav/s01_00_neutral.wav,s01,F,young,25,neutral,0,0,A gentle breeze.,task,2.5000,210.0,14.80,175,-7.00,45.0',
-    'wav/s01_01_happy.wav,s01,F,young,25,happy,1,1,"Please, bring it.",task,2.1000,240.0,14.80,180,-5.00,50.0',
+    'wav/s01_00_neutral.wav,s01,F,25,young,neutral,2.5000,offline,train,0,0,A gentle breeze.,task,210.0,14.80,175,-7.00,45.0',
+    'wav/s01_01_happy.wav,s01,F,25,young,happy,2.1000,offline,train,1,1,"Please, bring it.",task,240.0,14.80,180,-5.00,50.0',
   ];
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -339,25 +374,27 @@ describe('offline corpus: manifest validation', () => {
     assert.equal(parsed[0].age, 25);
     assert.equal(parsed[0].ageGroup, 'young');
     assert.equal(parsed[1].durationS, 2.1);
+    assert.equal(parsed[0].corpus, 'offline');
+    assert.equal(parsed[0].split, 'train');
   });
 
   it('names the file, row and column of a bad value', () => {
     const file = write('bad-age.csv', [good[0], good[1], good[2].replace(',25,', ',twenty,')]);
     assert.throws(
       () => readManifest(file),
-      (err: Error) => err instanceof ManifestError && err.message.includes(file) && /row 2 \(line 3\), column 'age'/.test(err.message) && /"twenty"/.test(err.message),
+      (err: Error) => err instanceof ManifestError && err.message.includes(file) && /row 2, column 'age'/.test(err.message) && /"twenty"/.test(err.message),
     );
-    const label = write('bad-label.csv', [good[0], good[1].replace(',neutral,0,', ',furious,0,')]);
-    assert.throws(() => readManifest(label), /bad-label\.csv: row 1 \(line 2\), column 'label'/);
+    const label = write('bad-label.csv', [good[0], good[1].replace(',neutral,2.5000,', ',furious,2.5000,')]);
+    assert.throws(() => readManifest(label), /bad-label\.csv: row 1, column 'label': expected neutral, happy, angry, sad, got "furious"/);
   });
 
   it('names the file and the missing column, a ragged row, a repeated path', () => {
     const noColumn = write('no-column.csv', good.map((line) => line.split(',').slice(0, -1).join(',')));
-    assert.throws(() => readManifest(noColumn), /no-column\.csv: missing column\(s\) 'floor_db'/);
+    assert.throws(() => readManifest(noColumn), /no-column\.csv: row 0, column 'floor_db': missing/);
     const ragged = write('ragged.csv', [good[0], good[1] + ',extra']);
     assert.throws(() => readManifest(ragged), /ragged\.csv: not valid CSV/);
     const twice = write('twice.csv', [good[0], good[1], good[1]]);
-    assert.throws(() => readManifest(twice), /twice\.csv: row 2 \(line 3\), column 'path': .* listed twice/);
+    assert.throws(() => readManifest(twice), /twice\.csv: row 2, column 'path': .* listed twice/);
     assert.throws(() => readManifest(join(dir, 'absent.csv')), /absent\.csv: cannot read: ENOENT/);
   });
 });

@@ -73,8 +73,15 @@ describe('manifest CSV', () => {
     assert.throws(() => parseManifestCsv('path,speaker,label\n,s,x\n', 'p.csv'), /row 1, column 'path': the path must not be empty/);
   });
 
+  it('quotes the bad value in the error', () => {
+    assert.throws(() => parseManifestCsv('path,speaker,gender,label\na.wav,s1,female,x\n', 'g.csv'), /g\.csv: row 1, column 'gender': .*, got "female"$/);
+  });
+
   it('names a missing required column and a duplicated one', () => {
     assert.throws(() => parseManifestCsv('path,speaker\na.wav,s\n', 'm.csv'), /m\.csv: row 0, column 'label': missing/);
+    // A corpus with its own columns asks for them, and hears which one is missing.
+    assert.throws(() => parseManifestCsv('path,speaker,label,utt\na.wav,s,x,1\n', 'm.csv', { requiredColumns: ['utt', 'role'] }), /m\.csv: row 0, column 'role': missing/);
+    assert.equal(parseManifestCsv('path,speaker,label,utt\na.wav,s,x,1\n', 'm.csv', { requiredColumns: ['utt'] })[0].extra.utt, '1');
     assert.throws(() => parseManifestCsv('path,speaker,label,label\na,b,c,d\n', 'm.csv'), /column 'label': appears twice/);
   });
 

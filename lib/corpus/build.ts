@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } fr
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createProgress, packageVersion, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
-import { formatManifest, parseManifest, readManifest, type ManifestRow } from './manifest.js';
+import { ManifestError, formatManifest, parseManifest, readManifest, type ManifestRow } from './manifest.js';
 import { CORPUS_FILES, planCorpus, resolveCorpusRecipe, type CorpusRecipe, type CorpusRecipeOptions } from './plan.js';
 import type { ClipAdjustments, ShardResult } from './shard.js';
 import { withCorpusLock } from './lock.js';
@@ -127,7 +127,14 @@ function existingCorpus(outDir: string, recipe: CorpusRecipe): { record: CorpusR
   }
   if (!record.recipe || !sameRecipe(record.recipe, recipe)) return undefined;
   if (sha256(readFileSync(manifestPath)) !== record.manifestSha256) return undefined;
-  const rows = readManifest(manifestPath);
+  let rows: ManifestRow[];
+  try {
+    rows = readManifest(manifestPath);
+  } catch (err) {
+    // A manifest this version cannot read (an older layout) means rebuilding, not failing.
+    if (err instanceof ManifestError) return undefined;
+    throw err;
+  }
   const complete = rows.every((row) => {
     const file = join(outDir, row.path);
     return existsSync(file) && statSync(file).size > 44;

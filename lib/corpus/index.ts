@@ -7,8 +7,11 @@
  *
  * ```ts
  * const corpus = await buildCorpus({ preset: 'ci', outDir: 'data/offline-ci' });
- * const rows = readManifest(corpus.manifestPath);
+ * const rows = readManifest(corpus.manifestPath); // typed: row.sentence, row.role, row.durationS
+ * const same = readManifestCsv(corpus.manifestPath); // lib/data rows: the same file, as every corpus reads
  * ```
+ * The manifest is a lib/data manifest (`corpus` = `offline`, `split` = `train` / `test` /
+ * `babble`) with the corpus's own facts as extra columns; see `manifest.ts`.
  * @packageDocumentation
  */
 export { buildCorpus, defaultCorpusDir, defaultDataDir } from './build.js';
@@ -16,7 +19,19 @@ export type { CorpusBuildResult, CorpusOptions, CorpusRecord } from './build.js'
 export { planCorpus, resolveCorpusRecipe, CORPUS_FILES, CORPUS_PRESETS, CORPUS_RECIPE_VERSION, SPEAKERS_PER_SHARD } from './plan.js';
 export type { ClipPlan, CorpusPreset, CorpusRecipe, CorpusRecipeOptions, CorpusSize } from './plan.js';
 export type { ClipAdjustments } from './shard.js';
-export { readManifest, parseManifest, formatManifest, ManifestError, MANIFEST_COLUMNS } from './manifest.js';
+export {
+  readManifest,
+  parseManifest,
+  formatManifest,
+  toDataRow,
+  fromDataRow,
+  offlineSplit,
+  ManifestError,
+  MANIFEST_COLUMNS,
+  OFFLINE_EXTRA_COLUMNS,
+  OFFLINE_CORPUS_NAME,
+  HELD_OUT_SENTENCES,
+} from './manifest.js';
 export type { ManifestRow } from './manifest.js';
 export { summarizeCorpus, formatCorpusSummary } from './summary.js';
 export type { CorpusSummary } from './summary.js';

@@ -31,9 +31,11 @@ export const CORPUS_PRESETS: Readonly<Record<CorpusPreset, CorpusSize>> = {
 
 /**
  * Version of the generator itself. A stored corpus is reused only if it was made by the same
- * version, so changing how clips are made (voices, sentences, rendering, sharding) must raise it.
+ * version, so changing how clips are made (voices, sentences, rendering, sharding) or what the
+ * manifest holds must raise it. 2: the manifest became a lib/data manifest (`corpus` and
+ * `split` columns, lib/data's column order); the audio is unchanged from 1.
  */
-export const CORPUS_RECIPE_VERSION = 1;
+export const CORPUS_RECIPE_VERSION = 2;
 
 /** Everything the corpus's bytes depend on. */
 export interface CorpusRecipe extends CorpusSize {

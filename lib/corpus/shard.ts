@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { writeWav } from '../audio/index.js';
 import { createRng } from '../util/index.js';
-import type { ManifestRow } from './manifest.js';
+import { OFFLINE_CORPUS_NAME, offlineSplit, type ManifestRow } from './manifest.js';
 import { planCorpus, type ClipPlan, type CorpusRecipe } from './plan.js';
 import { CORPUS_SAMPLE_RATE, MAX_CLIP_S, MIN_CLIP_S, maxSpeechSamples, renderClip, type RenderedClip } from './render.js';
 import { openSynthSession, type SynthSession } from './synth-client.js';
@@ -77,6 +77,8 @@ function manifestRow(plan: ClipPlan, take: SpeechTake, clip: RenderedClip): Mani
     ageGroup: speaker.ageGroup,
     age: speaker.age,
     label: voice.style,
+    corpus: OFFLINE_CORPUS_NAME,
+    split: offlineSplit(speaker.role, plan.sentence),
     utt: plan.utt,
     sentence: plan.sentence,
     text: plan.text,

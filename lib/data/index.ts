@@ -20,7 +20,7 @@ export {
   manifestRoot,
   rebasePaths,
 } from './manifest.js';
-export type { Gender, ManifestRow, ManifestColumn } from './manifest.js';
+export type { Gender, ManifestRow, ManifestColumn, ManifestReadOptions } from './manifest.js';
 export { loadDanfo, toDataFrame, fromDataFrame } from './frame.js';
 export type { Danfo, FrameLike } from './frame.js';
 export { probeAudio, probeDuration } from './probe.js';

@@ -83,9 +83,22 @@ export const manifestRowSchema = z.object({
   extra: z.record(z.string(), z.string()),
 });
 
-function issueToError(file: string, row: number | undefined, issue: z.core.$ZodIssue): ManifestError {
+/** The value at `path` inside `value`, for quoting the offending cell in an error. */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function issueToError(file: string, row: number | undefined, issue: z.core.$ZodIssue, value: unknown): ManifestError {
   const column = issue.path.length > 0 ? issue.path.map(String).join('.') : undefined;
-  return new ManifestError(file, issue.message, row, column);
+  // Quoting the cell saves a trip to the file; an empty one is already named by the message.
+  const received = valueAt(value, issue.path);
+  const quoted = received === undefined || received === '' ? '' : `, got ${JSON.stringify(received)}`;
+  return new ManifestError(file, `${issue.message}${quoted}`, row, column);
 }
 
 /**
@@ -94,7 +107,7 @@ function issueToError(file: string, row: number | undefined, issue: z.core.$ZodI
  */
 export function validateRow(value: unknown, source = 'manifest', row?: number): ManifestRow {
   const result = manifestRowSchema.safeParse(value);
-  if (!result.success) throw issueToError(source, row, result.error.issues[0]);
+  if (!result.success) throw issueToError(source, row, result.error.issues[0], value);
   const extra = result.data.extra;
   for (const key of Object.keys(extra)) {
     if ((MANIFEST_COLUMNS as readonly string[]).includes(key)) {
@@ -126,8 +139,18 @@ export function extraColumns(rows: readonly ManifestRow[]): string[] {
   return [...seen];
 }
 
+/** Options of {@link parseManifestCsv} and {@link readManifestCsv}. */
+export interface ManifestReadOptions {
+  /**
+   * Columns (fixed or extra) the header must have besides {@link REQUIRED_COLUMNS}: a corpus
+   * with its own columns (the offline corpus's `utt`, `role`, …) states them here so that a
+   * missing one is named as missing, not reported as a bad value in every row.
+   */
+  requiredColumns?: readonly string[];
+}
+
 /** Parses manifest CSV text; `source` names it in errors. */
-export function parseManifestCsv(text: string, source = 'manifest'): ManifestRow[] {
+export function parseManifestCsv(text: string, source = 'manifest', options: ManifestReadOptions = {}): ManifestRow[] {
   let records: string[][];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
@@ -138,7 +161,7 @@ export function parseManifestCsv(text: string, source = 'manifest'): ManifestRow
   const header = records[0].map((name) => name.trim());
   const duplicate = header.find((name, i) => header.indexOf(name) !== i);
   if (duplicate !== undefined) throw new ManifestError(source, 'appears twice in the header', 0, duplicate);
-  for (const column of REQUIRED_COLUMNS) {
+  for (const column of [...REQUIRED_COLUMNS, ...(options.requiredColumns ?? [])]) {
     if (!header.includes(column)) throw new ManifestError(source, `missing (the header has: ${header.join(', ')})`, 0, column);
   }
   const fixed = new Set<string>(MANIFEST_COLUMNS);
@@ -156,14 +179,14 @@ export function parseManifestCsv(text: string, source = 'manifest'): ManifestRow
 }
 
 /** Reads and validates a manifest CSV file (see {@link parseManifestCsv}). Paths are kept as written. */
-export function readManifestCsv(path: string): ManifestRow[] {
+export function readManifestCsv(path: string, options: ManifestReadOptions = {}): ManifestRow[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ManifestError(path, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parseManifestCsv(text, path);
+  return parseManifestCsv(text, path, options);
 }
 
 function formatNumber(value: number | null): string {
