@@ -1,0 +1,85 @@
+/**
+ * `ttt-speech bench [--repeats N] [--warmup N] [--quick] [--cases LIST] [--checkpoint DIR]
+ * [--out FILE] [--no-torch] [--torch-threads N]` (`npm run bench`): median milliseconds of
+ * the project's hot paths on the shipped model, beside a PyTorch reference of the same
+ * model and cases when `python3` (or `/usr/bin/python3`) imports torch.
+ *
+ * Cases (DESIGN.md's `<what>-<group>-<mode>[-B<n>]`): `fbank-4s`, `forward-per-sample`,
+ * `ttt-all-per-sample`, `ttt-bias-per-sample`, `ttt-bias-batched-B1|B4|B8|B16` (`ms` covers
+ * the whole batch; the notes give ms per clip and the speed-up over per-sample BitFit),
+ * `pretrain-step-B8`.
+ *
+ * Prints a table and writes `runs/bench/latest.json` atomically. Its shape differs from
+ * DESIGN.md's plain list: it is `{ info, cases }`, where `cases` is that list of
+ * `{ case, backend, ms, torchMs, ratio, notes }` and `info` records date, backend, versions,
+ * machine (CPU model and count), repeats and the reference's interpreter and threads.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { benchCaseNames, formatBenchTable, runBench, type BenchOptions } from '../../bench/index.js';
+import { seedArgument } from '../arguments.js';
+
+/** Flags of the `bench` sub-command. */
+export interface BenchCommandFlags {
+  repeats?: number;
+  warmup?: number;
+  quick?: boolean;
+  cases?: string;
+  checkpoint?: string;
+  out: string;
+  /** `false` with `--no-torch`. */
+  torch: boolean;
+  torchThreads: number;
+  seed: number;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
+  return n;
+}
+
+/** The library options the flags ask for. */
+export function benchOptions(flags: BenchCommandFlags): BenchOptions {
+  return {
+    repeats: flags.repeats,
+    warmup: flags.warmup,
+    quick: flags.quick === true,
+    cases: flags.cases === undefined ? undefined : flags.cases.split(',').map((c) => c.trim()).filter((c) => c !== ''),
+    checkpoint: flags.checkpoint,
+    out: flags.out,
+    torch: flags.torch,
+    torchThreads: flags.torchThreads,
+    seed: flags.seed,
+  };
+}
+
+/** Runs the benchmark; returns the text to print (table, notes, where the JSON went). */
+export async function runBenchCommand(flags: BenchCommandFlags): Promise<string> {
+  const { report, path } = await runBench(benchOptions(flags));
+  return formatBenchTable(report) + (path === null ? '' : `\n\nwrote ${path}`);
+}
+
+/** Adds `bench` to the program. */
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('time fbank, forward, TTT steps and a pre-training step on the shipped model, next to a PyTorch reference; writes runs/bench/latest.json')
+    .option('--repeats <n>', 'timed runs per case; the median is reported (default 10, 3 with --quick)', positiveInteger)
+    .option('--warmup <n>', 'untimed runs before them (default 2, 1 with --quick)', nonNegativeInteger)
+    .option('--quick', 'few runs: a smoke test, not a measurement')
+    .option('--cases <list>', `comma-separated case names or prefixes (default all: ${benchCaseNames().join(', ')})`)
+    .option('--checkpoint <dir>', 'model checkpoint (default: the shipped models/mae-tiny)')
+    .option('--out <file>', 'JSON report, written atomically', 'runs/bench/latest.json')
+    .option('--no-torch', 'skip the PyTorch reference')
+    .option('--torch-threads <n>', 'torch.set_num_threads of the reference (the wasm backend uses one thread)', positiveInteger, 1)
+    .option('--seed <n>', 'seed of the random inputs and masks', seedArgument, 0)
+    .action(async (flags: BenchCommandFlags) => {
+      process.stdout.write((await runBenchCommand(flags)) + '\n');
+    });
+}
