@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
@@ -22,9 +21,8 @@ import {
   writeReportHtml,
 } from '../lib/plot/index.js';
 import type { AccuracyStepRow, Figure, HeatmapTrace, ScatterTrace } from '../lib/plot/index.js';
-import { packageRoot } from '../lib/util/index.js';
+import { CHROMIUM, hasChromium, renderedDom, screenshot } from './helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 // The banner at the top of the inlined bundle: counting it counts copies of plotly.js.
 const PLOTLY_BANNER = 'plotly.js (cartesian - minified)';
 
@@ -398,48 +396,21 @@ describe('report HTML', () => {
   describe('in headless Chromium', function () {
     this.timeout(120_000);
     before(function () {
-      if (!existsSync(CHROMIUM)) {
+      if (!hasChromium()) {
         console.log(`      (skipped: ${CHROMIUM} not found; install it with: apt-get install -y chromium)`);
         this.skip();
       }
     });
 
-    function chromium(profile: string, args: string[]): string {
-      const result = spawnSync(
-        CHROMIUM,
-        [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--hide-scrollbars',
-          `--user-data-dir=${join(dir, profile)}`,
-          '--virtual-time-budget=15000',
-          ...args,
-        ],
-        { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
-      );
-      if (result.status !== 0) throw new Error(`chromium exited with ${result.status}: ${result.stderr}`);
-      return result.stdout;
-    }
-
     it('draws every figure offline', () => {
       const figures = allFigures();
       const path = join(dir, 'render.html');
       writeReportHtml(path, { title: 'Render check', sections: [{ heading: 'All figures', figures }] });
-      const dom = chromium('profile-dom', ['--dump-dom', `file://${path}`]);
+      const dom = renderedDom(dir, path);
       assert.equal(dom.match(/class="ttt-figure js-plotly-plot"/g)?.length, figures.length, 'plotly took over every figure div');
       assert.ok((dom.match(/class="main-svg"/g)?.length ?? 0) >= figures.length, 'every figure has its SVG');
 
-      const artifacts = join(packageRoot(), 'test-artifacts');
-      mkdirSync(artifacts, { recursive: true });
-      const shot = join(artifacts, 'plot-report.png');
-      rmSync(shot, { force: true });
-      chromium('profile-shot', ['--window-size=1200,3400', `--screenshot=${shot}`, `file://${path}`]);
-      assert.ok(statSync(shot).size > 20_000, 'the screenshot shows more than a blank page');
+      assert.ok(screenshot(dir, path, 'plot-report.png') > 20_000, 'the screenshot shows more than a blank page');
     });
   });
 });

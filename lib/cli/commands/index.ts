@@ -5,6 +5,8 @@ import { registerDataCommand } from './data.js';
 import { registerStartCommand } from './start.js';
 import { registerPretrainCommand } from './pretrain.js';
 import { registerTttCommand } from './ttt.js';
+import { registerBenchCommand } from './bench.js';
+import { registerExperimentCommands } from './run.js';
 
 /** Adds every sub-command to the program. */
 export function registerCommands(program: Command): void {
@@ -13,5 +15,7 @@ export function registerCommands(program: Command): void {
   registerDataCommand(program);
   registerPretrainCommand(program);
   registerTttCommand(program);
+  registerBenchCommand(program);
+  registerExperimentCommands(program);
   registerStartCommand(program);
 }

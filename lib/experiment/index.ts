@@ -1,0 +1,23 @@
+/**
+ * Experiments: a config (JSON or YAML, validated) names the corpus, tasks, shifts, model,
+ * methods and TTT settings; {@link runExperiment} runs it into a folder of `config.json`,
+ * `results.csv`, `summary.csv` (resuming an interrupted run), {@link runSweep} runs every
+ * point of a grid (or one shard of them), and {@link writeReport} merges folders into
+ * `summary.csv` and a self-contained `report.html`.
+ * @packageDocumentation
+ */
+export {
+  DEFAULT_METHODS,
+  ExperimentConfigError,
+  MAIN_EXPERIMENT,
+  experimentConfigSchema,
+  loadExperimentConfig,
+  resolveExperimentConfig,
+} from './config.js';
+export type { ExperimentConfig, ExperimentConfigInput, ExperimentMethod, ExperimentTask, ExperimentTttSettings } from './config.js';
+export { experimentUnits, methodSpec, parseShard, runExperiment, shardItems } from './run.js';
+export type { ExperimentUnit, RunOptions, RunResult, Shard } from './run.js';
+export { expandGrid, runSweep } from './sweep.js';
+export type { SweepOptions, SweepResult, SweepVariant } from './sweep.js';
+export { findRunFolders, formatSummaryTable, formatVariantSummary, mergeResults, summarizeVariants, writeReport } from './report.js';
+export type { ReportResult, RunFolder, VariantSummary } from './report.js';

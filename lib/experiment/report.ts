@@ -1,0 +1,284 @@
+/**
+ * Reports: read the results of one run, a sweep, or a sweep's shards (folders holding
+ * `results.csv`), merge them, and write `summary.csv` and a self-contained `report.html`
+ * (plotly inlined, opens offline). Reports read only the stored files, so any run can be
+ * re-plotted later and shards merged wherever their folders end up.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import {
+  accuracyVsSnrFigure,
+  accuracyVsStepsFigure,
+  barFigure,
+  escapeHtml,
+  lineFigure,
+  tableHtml,
+  writeReportHtml,
+  type Figure,
+  type ReportSection,
+} from '../plot/index.js';
+import { formatShiftReport, parseShift, type ShiftReport } from '../shifts/index.js';
+import { formatSummary, readResults, summarizeAccuracy, type AccuracySummary, type TttRow } from '../ttt/index.js';
+import { writeFileAtomic } from '../util/index.js';
+
+/** One folder of results and what it was run with. */
+export interface RunFolder {
+  path: string;
+  /** The sweep variant (its folder name), or `''` for a plain run. */
+  variant: string;
+  /** The grid settings of the variant (empty for a plain run). */
+  settings: Record<string, number | string | boolean>;
+  /** `config.json` as stored. */
+  record: Record<string, unknown>;
+}
+
+/** A summary row with the variant it belongs to. */
+export interface VariantSummary extends AccuracySummary {
+  variant: string;
+}
+
+/** Every folder at or under `paths` (three levels down at most) that holds a `results.csv`. */
+export function findRunFolders(paths: readonly string[]): RunFolder[] {
+  const found: RunFolder[] = [];
+  const visit = (dir: string, depth: number) => {
+    if (existsSync(join(dir, 'results.csv'))) {
+      found.push(readRunFolder(dir));
+      return;
+    }
+    if (depth >= 3) return;
+    for (const entry of readdirSync(dir).sort()) {
+      const child = join(dir, entry);
+      if (entry !== 'heads' && statSync(child).isDirectory()) visit(child, depth + 1);
+    }
+  };
+  for (const path of paths) {
+    const dir = resolve(path);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${path}: not a results folder`);
+    visit(dir, 0);
+  }
+  if (found.length === 0) throw new Error(`no results.csv at or under ${paths.join(', ')}`);
+  return found;
+}
+
+function readJson(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function readRunFolder(dir: string): RunFolder {
+  const sweep = readJson(join(dir, '..', 'sweep.json')) as { variants?: { name: string; settings: Record<string, number | string | boolean> }[] };
+  const variant = sweep.variants?.find((v) => v.name === basename(dir));
+  return { path: dir, variant: variant ? variant.name : '', settings: variant?.settings ?? {}, record: readJson(join(dir, 'config.json')) };
+}
+
+/** Rows of every folder, each tagged with its variant; a row stored twice (the same variant, condition, method, clip, step) counts once. */
+export function mergeResults(folders: readonly RunFolder[]): (TttRow & { variant: string })[] {
+  const seen = new Set<string>();
+  const rows: (TttRow & { variant: string })[] = [];
+  for (const folder of folders) {
+    for (const row of readResults(join(folder.path, 'results.csv'))) {
+      const key = [folder.variant, row.condition, row.method, row.clip, row.step].join('\u0000');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push({ ...row, variant: folder.variant });
+    }
+  }
+  return rows;
+}
+
+/** Accuracy per variant × condition × method × step. */
+export function summarizeVariants(rows: readonly (TttRow & { variant: string })[]): VariantSummary[] {
+  const variants = [...new Set(rows.map((row) => row.variant))];
+  return variants.flatMap((variant) => summarizeAccuracy(rows.filter((row) => row.variant === variant)).map((s) => ({ variant, ...s })));
+}
+
+/** `summary.csv` text: lib/ttt's format, with a leading `variant` column when there are several variants. */
+export function formatVariantSummary(summary: readonly VariantSummary[]): string {
+  if (new Set(summary.map((s) => s.variant)).size <= 1) return formatSummary(summary);
+  const [header, ...lines] = formatSummary(summary).split('\n');
+  // formatSummary writes one line per summary row, in order; a variant name has no comma or quote (see sweep.ts).
+  return [`variant,${header}`, ...lines.map((line, i) => (i < summary.length ? `${summary[i].variant},${line}` : line))].join('\n');
+}
+
+function lastStep(summary: readonly AccuracySummary[], method: string, condition: string): AccuracySummary | undefined {
+  const rows = summary.filter((s) => s.method === method && s.condition === condition);
+  return rows.reduce<AccuracySummary | undefined>((best, s) => (!best || s.step > best.step ? s : best), undefined);
+}
+
+function standardError(s: AccuracySummary): number {
+  return s.n > 0 ? Math.sqrt((s.accuracy * (1 - s.accuracy)) / s.n) : 0;
+}
+
+/** Mean ms per adaptation step and clip (the steps with an update: 0 … K−1). */
+function msPerStep(summary: readonly AccuracySummary[], method: string): number {
+  const rows = summary.filter((s) => s.method === method);
+  const last = Math.max(...rows.map((s) => s.step));
+  const timed = rows.filter((s) => last === 0 || s.step < last);
+  return timed.reduce((sum, s) => sum + s.meanMs, 0) / Math.max(1, timed.length);
+}
+
+/** The table people quote: accuracy at a few steps, the gain over step 0, the cost. */
+function stepTable(summary: readonly AccuracySummary[], caption: string): string {
+  const steps = [...new Set(summary.map((s) => s.step))].sort((a, b) => a - b);
+  const maxStep = steps[steps.length - 1] ?? 0;
+  const shown = steps.filter((step) => [0, 1, 5, 10, maxStep].includes(step));
+  const keys = [...new Set(summary.map((s) => `${s.condition}\u0000${s.method}`))];
+  const rows = keys.map((key) => {
+    const [condition, method] = key.split('\u0000');
+    const of = (step: number) => summary.find((s) => s.condition === condition && s.method === method && s.step === step);
+    const first = of(0);
+    const last = lastStep(summary, method, condition);
+    const record: Record<string, unknown> = { condition, method, n: first?.n };
+    for (const step of shown) record[`step ${step}`] = of(step)?.accuracy;
+    record['gain'] = first && last ? last.accuracy - first.accuracy : undefined;
+    record['ms/step/clip'] = msPerStep(summary.filter((s) => s.condition === condition), method);
+    record['diverged'] = last?.diverged;
+    return record;
+  });
+  return tableHtml(rows, { caption, maxRows: 200, digits: 3 });
+}
+
+/** Accuracy against SNR where a task was tested at several SNRs of one noise type. */
+function snrFigure(summary: readonly AccuracySummary[]): Figure | undefined {
+  const points: { method: string; condition: string; snrDb: number; accuracy: number; n: number }[] = [];
+  for (const s of summary) {
+    const [task, shift] = s.condition.split('/');
+    if (!shift?.startsWith('noise:')) continue;
+    const last = lastStep(summary, s.method, s.condition);
+    if (!last || (s.step !== 0 && s.step !== last.step)) continue;
+    const spec = parseShift(shift);
+    if (spec.kind !== 'noise') continue;
+    const method = s.step === 0 ? 'no adaptation' : `${s.method}, ${s.step} steps`;
+    if (s.step === 0 && points.some((p) => p.method === method && p.condition === `${task} ${spec.noise}` && p.snrDb === spec.snrDb)) continue;
+    points.push({ method, condition: `${task} ${spec.noise}`, snrDb: spec.snrDb, accuracy: s.accuracy, n: s.n });
+  }
+  const levels = new Map<string, Set<number>>();
+  for (const p of points) levels.set(p.condition, (levels.get(p.condition) ?? new Set()).add(p.snrDb));
+  const kept = points.filter((p) => (levels.get(p.condition)?.size ?? 0) >= 2);
+  return kept.length > 0 ? accuracyVsSnrFigure(kept, { title: 'Accuracy against SNR (before and after TTT)' }) : undefined;
+}
+
+/** Final-step accuracy against each grid setting that took several values, one line per method. */
+function gridFigures(folders: readonly RunFolder[], summary: readonly VariantSummary[]): Figure[] {
+  const keys = [...new Set(folders.flatMap((f) => Object.keys(f.settings)))];
+  const figures: Figure[] = [];
+  for (const key of keys) {
+    const values = [...new Set(folders.map((f) => f.settings[key]).filter((v) => typeof v === 'number'))] as number[];
+    if (values.length < 2) continue;
+    values.sort((a, b) => a - b);
+    const methods = [...new Set(summary.map((s) => s.method))];
+    const series = methods.map((method) => ({
+      name: method,
+      x: values,
+      y: values.map((value) => {
+        // Mean over the conditions and the other settings' variants, at each method's last step.
+        const variants = folders.filter((f) => f.settings[key] === value).map((f) => f.variant);
+        const finals = summary
+          .filter((s) => variants.includes(s.variant) && s.method === method)
+          .filter((s) => s.step === lastStep(summary.filter((t) => t.variant === s.variant), method, s.condition)?.step);
+        return finals.length > 0 ? finals.reduce((sum, s) => sum + s.accuracy, 0) / finals.length : NaN;
+      }),
+    }));
+    figures.push(lineFigure(series, { title: `Accuracy after TTT against ${key}`, xTitle: key, yTitle: 'accuracy (mean over conditions)', markers: true }));
+  }
+  return figures;
+}
+
+/** What {@link writeReport} wrote. */
+export interface ReportResult {
+  reportPath: string;
+  summaryPath: string;
+  summary: VariantSummary[];
+  folders: RunFolder[];
+}
+
+/**
+ * Merges the results under `paths` and writes `summary.csv` and `report.html` into `out`
+ * (default: the first path). Figures: accuracy against TTT steps per condition, the last
+ * step of every method side by side (BitFit against full fine-tuning), accuracy against SNR
+ * where several SNRs were run, and accuracy against each swept setting (masking ratio,
+ * learning rate, steps, …).
+ */
+export function writeReport(paths: readonly string[], out?: string): ReportResult {
+  const folders = findRunFolders(paths);
+  const target = resolve(out ?? paths[0]);
+  const rows = mergeResults(folders);
+  const summary = summarizeVariants(rows);
+  const summaryPath = join(target, 'summary.csv');
+  writeFileAtomic(summaryPath, formatVariantSummary(summary));
+  const variants = [...new Set(summary.map((s) => s.variant))];
+  const record = folders[0].record as { experiment?: { name?: string; description?: string; seed?: number }; backend?: string; versions?: Record<string, string>; checkpoint?: string; updatedAt?: string; splits?: Record<string, ShiftReport> };
+  const sections: ReportSection[] = [];
+  const facts = [
+    record.experiment?.description ?? '',
+    `Backend ${record.backend ?? '?'}; versions ${Object.entries(record.versions ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}; seed ${record.experiment?.seed ?? '?'}; checkpoint ${record.checkpoint ?? '?'}; results from ${folders.length} folder${folders.length > 1 ? 's' : ''}, last written ${record.updatedAt ?? '?'}.`,
+    'Step 0 is the model before adaptation. Error bars are ±1 standard error of a proportion over the test clips; with a few dozen clips per condition, differences under about 0.1 are within noise.',
+  ].filter((t) => t.length > 0);
+  sections.push({ heading: 'What was run', text: facts.join('\n\n') });
+  for (const variant of variants.slice(0, 8)) {
+    const of = summary.filter((s) => s.variant === variant);
+    sections.push({
+      heading: variant ? `Accuracy against TTT steps — ${variant}` : 'Accuracy against TTT steps',
+      figures: [accuracyVsStepsFigure(of, { title: variant ? `Accuracy vs TTT steps (${variant})` : 'Accuracy vs TTT steps' })],
+      tablesHtml: [stepTable(of, 'Accuracy at selected steps, gain of the last step over step 0, and time per step')],
+    });
+  }
+  const finals = summary.filter((s) => s.step === lastStep(summary.filter((t) => t.variant === s.variant), s.method, s.condition)?.step && s.variant === variants[0]);
+  sections.push({
+    heading: 'Methods side by side (BitFit against full fine-tuning)',
+    text: 'Accuracy after the last TTT step of each method (no-ttt: the unadapted model).',
+    figures: [
+      barFigure(
+        finals.map((s) => ({ category: s.condition, series: s.method, value: s.accuracy, error: standardError(s) })),
+        { title: 'Accuracy after the last step', xTitle: 'task / shift', yTitle: 'accuracy', proportion: true },
+      ),
+    ],
+  });
+  const snr = snrFigure(summary.filter((s) => s.variant === variants[0]));
+  if (snr) sections.push({ heading: 'Accuracy against SNR', figures: [snr] });
+  const grid = gridFigures(folders, summary);
+  if (grid.length > 0) sections.push({ heading: 'Ablations', text: 'Each point averages the last-step accuracy over the conditions of the variants with that setting.', figures: grid });
+  const splits = Object.entries(record.splits ?? {});
+  if (splits.length > 0) {
+    sections.push({
+      heading: 'Splits',
+      tablesHtml: splits.map(([condition, report]) => `<h3>${escapeHtml(condition)}</h3><pre>${escapeHtml(formatShiftReport(report))}</pre>`),
+    });
+  }
+  const reportPath = join(target, 'report.html');
+  const title = `ttt-speech report: ${record.experiment?.name ?? basename(target)}`;
+  writeReportHtml(reportPath, { title, sections });
+  return { reportPath, summaryPath, summary, folders: folders.map((f) => ({ ...f, path: relative(process.cwd(), f.path) || '.' })) };
+}
+
+/** Accuracy per step (rows) and method (columns) of one condition, as text for the terminal. */
+export function formatSummaryTable(summary: readonly AccuracySummary[]): string {
+  const conditions = [...new Set(summary.map((s) => s.condition))];
+  const methods = [...new Set(summary.map((s) => s.method))];
+  const steps = [...new Set(summary.map((s) => s.step))].sort((a, b) => a - b);
+  const maxStep = steps[steps.length - 1] ?? 0;
+  const shown = steps.filter((step) => [0, 1, 5, 10, maxStep].includes(step));
+  const width = Math.max(10, ...methods.map((m) => m.length + 2));
+  const lines: string[] = [];
+  for (const condition of conditions) {
+    const n = summary.find((s) => s.condition === condition)?.n ?? 0;
+    lines.push(`${condition} (${n} clips)`);
+    lines.push('  step'.padEnd(10) + methods.map((m) => m.padStart(width)).join(''));
+    for (const step of shown) {
+      lines.push(
+        `  ${step}`.padEnd(10) +
+          methods
+            .map((m) => {
+              const s = summary.find((t) => t.condition === condition && t.method === m && t.step === step) ?? (step > 0 ? undefined : undefined);
+              return (s ? s.accuracy.toFixed(3) : '').padStart(width);
+            })
+            .join(''),
+      );
+    }
+  }
+  return lines.join('\n');
+}
