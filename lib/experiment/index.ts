@@ -19,5 +19,5 @@ export { experimentUnits, methodSpec, parseShard, runExperiment, shardItems } fr
 export type { ExperimentUnit, RunOptions, RunResult, Shard } from './run.js';
 export { expandGrid, runSweep } from './sweep.js';
 export type { SweepOptions, SweepResult, SweepVariant } from './sweep.js';
-export { findRunFolders, formatSummaryTable, formatVariantSummary, mergeResults, summarizeVariants, writeReport } from './report.js';
+export { findRunFolders, formatSummaryTable, formatVariantSummary, mergeResults, summarizeVariants, topClassShares, writeReport } from './report.js';
 export type { ReportResult, RunFolder, VariantSummary } from './report.js';

@@ -121,8 +121,31 @@ function msPerStep(summary: readonly AccuracySummary[], method: string): number 
   return timed.reduce((sum, s) => sum + s.meanMs, 0) / Math.max(1, timed.length);
 }
 
-/** The table people quote: accuracy at a few steps, the gain over step 0, the cost. */
-function stepTable(summary: readonly AccuracySummary[], caption: string): string {
+/** Share of a step's predictions that fall on its most predicted class, keyed by condition, method and step. */
+type TopShare = (condition: string, method: string, step: number) => number | undefined;
+
+/**
+ * The most-predicted class's share of each step's predictions. A rise in accuracy with this
+ * share near 1 means the adapted model answers one class for every clip, not that it recovered.
+ */
+export function topClassShares(rows: readonly TttRow[]): TopShare {
+  const counts = new Map<string, Map<number, number>>();
+  for (const row of rows) {
+    const key = `${row.condition}\u0000${row.method}\u0000${row.step}`;
+    const classes = counts.get(key) ?? new Map<number, number>();
+    classes.set(row.predicted, (classes.get(row.predicted) ?? 0) + 1);
+    counts.set(key, classes);
+  }
+  return (condition, method, step) => {
+    const classes = counts.get(`${condition}\u0000${method}\u0000${step}`);
+    if (!classes) return undefined;
+    const total = [...classes.values()].reduce((a, b) => a + b, 0);
+    return Math.max(...classes.values()) / total;
+  };
+}
+
+/** The table people quote: accuracy at a few steps, the gain over step 0, how concentrated the predictions are, the cost. */
+function stepTable(summary: readonly AccuracySummary[], topShare: TopShare, caption: string): string {
   const steps = [...new Set(summary.map((s) => s.step))].sort((a, b) => a - b);
   const maxStep = steps[steps.length - 1] ?? 0;
   const shown = steps.filter((step) => [0, 1, 5, 10, maxStep].includes(step));
@@ -135,6 +158,8 @@ function stepTable(summary: readonly AccuracySummary[], caption: string): string
     const record: Record<string, unknown> = { condition, method, n: first?.n };
     for (const step of shown) record[`step ${step}`] = of(step)?.accuracy;
     record['gain'] = first && last ? last.accuracy - first.accuracy : undefined;
+    record['top class share, step 0'] = topShare(condition, method, 0);
+    if (last && last.step > 0) record[`top class share, step ${last.step}`] = topShare(condition, method, last.step);
     record['ms/step/clip'] = msPerStep(summary.filter((s) => s.condition === condition), method);
     record['diverged'] = last?.diverged;
     return record;
@@ -224,7 +249,13 @@ export function writeReport(paths: readonly string[], out?: string): ReportResul
     sections.push({
       heading: variant ? `Accuracy against TTT steps — ${variant}` : 'Accuracy against TTT steps',
       figures: [accuracyVsStepsFigure(of, { title: variant ? `Accuracy vs TTT steps (${variant})` : 'Accuracy vs TTT steps' })],
-      tablesHtml: [stepTable(of, 'Accuracy at selected steps, gain of the last step over step 0, and time per step')],
+      tablesHtml: [
+        stepTable(
+          of,
+          topClassShares(rows.filter((row) => row.variant === variant)),
+          'Accuracy at selected steps, gain of the last step over step 0, share of predictions on the most predicted class (1 = every clip gets one answer), and time per step',
+        ),
+      ],
     });
   }
   const finals = summary.filter((s) => s.step === lastStep(summary.filter((t) => t.variant === s.variant), s.method, s.condition)?.step && s.variant === variants[0]);

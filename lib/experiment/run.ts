@@ -238,7 +238,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
         resume: options.resume ?? true,
         progressLabel: unit.condition,
         hooks: options.hooks,
-        info: { experiment: config, checkpoint, manifest: data.manifestPath, seed: config.seed, shard: options.shard ?? null, splits: reports, heads: { ...headNotes(out), [unit.condition]: headNote } },
+        info: { experiment: config, checkpoint: config.checkpoint, checkpointPath: checkpoint, manifest: data.manifestPath, seed: config.seed, shard: options.shard ?? null, splits: reports, heads: { ...headNotes(out), [unit.condition]: headNote } },
       });
       newRows += result.newRows;
     }
