@@ -4,7 +4,7 @@
 // sharded sweeps merge into one report that draws in a browser.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -83,6 +83,11 @@ describe('experiment configs', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  it('include valid examples in experiments/', () => {
+    const files = readdirSync(join(ROOT, 'experiments')).filter((f) => /\.(json|ya?ml)$/.test(f));
+    assert.ok(files.length >= 3, `example configs: ${files.join(', ')}`);
+    for (const file of files) assert.ok(expandGrid(loadExperimentConfig(join(ROOT, 'experiments', file))).length >= 1, file);
   });
 });
 
