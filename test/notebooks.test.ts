@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hasChromium, renderedDom, screenshot } from './helpers/chromium.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PYTHON = '/usr/bin/python3';
@@ -166,5 +167,20 @@ describe('teaching notebooks', function () {
         assert.ok(existsSync(join(EXECUTED_DIR, `${stem}.html`)), `no HTML export of ${name}`);
       });
     }
+
+    it('05-test-time-training: its HTML export draws the accuracy-vs-steps figure offline in Chromium', function () {
+      const page = join(EXECUTED_DIR, '05-test-time-training.html');
+      if (!existsSync(page)) this.skip();
+      if (!hasChromium()) {
+        console.log('      skipped: /usr/bin/chromium not found; apt-get install -y chromium');
+        this.skip();
+      }
+      const html = readFileSync(page, 'utf8');
+      assert.ok(!/<script[^>]+src="https?:/.test(html), 'the export loads no script from the network');
+      const dom = renderedDom(EXECUTED_DIR, page);
+      assert.ok((dom.match(/class="main-svg"/g)?.length ?? 0) >= 1, 'plotly drew at least one figure');
+      assert.match(dom, /Accuracy (vs|against) TTT steps/i, 'the accuracy-vs-steps figure is in the page');
+      assert.ok(screenshot(EXECUTED_DIR, page, 'notebook-05.png', 6000) > 20_000, 'the screenshot shows more than a blank page');
+    });
   });
 });
