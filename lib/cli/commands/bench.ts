@@ -14,9 +14,9 @@
  * `{ case, backend, ms, torchMs, ratio, notes }` and `info` records date, backend, versions,
  * machine (CPU model and count), repeats and the reference's interpreter and threads.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { benchCaseNames, formatBenchTable, runBench, type BenchOptions } from '../../bench/index.js';
-import { seedArgument } from '../arguments.js';
+import { nonNegativeInteger, positiveInteger, seedArgument } from '../arguments.js';
 
 /** Flags of the `bench` sub-command. */
 export interface BenchCommandFlags {
@@ -30,18 +30,6 @@ export interface BenchCommandFlags {
   torch: boolean;
   torchThreads: number;
   seed: number;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
-  return n;
 }
 
 /** The library options the flags ask for. */

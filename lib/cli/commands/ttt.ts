@@ -36,7 +36,7 @@ import {
   type TttConfigInput,
   type TttOptimizerName,
 } from '../../ttt/index.js';
-import { seedArgument } from '../arguments.js';
+import { nonNegativeInteger, positiveInteger, seedArgument } from '../arguments.js';
 
 /** Flags of the `ttt` sub-command. */
 export interface TttCommandFlags {
@@ -55,18 +55,6 @@ export interface TttCommandFlags {
   data?: string;
   manifest?: string;
   limit?: number;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
-  return n;
 }
 
 function positiveNumber(value: string): number {
