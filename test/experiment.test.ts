@@ -172,6 +172,15 @@ describe('running experiments', function () {
     assert.deepEqual(summaryWithoutTimes(join(out, 'summary.csv')), summaryWithoutTimes(join(dir, 'whole', 'summary.csv')));
   });
 
+  it('with resume off, starts afresh and keeps the rows of every unit', async () => {
+    const out = join(dir, 'whole');
+    const result = await runExperiment(resolveExperimentConfig(smallConfig('whole')), { out, resume: false });
+    assert.equal(result.newRows, 42);
+    const keys = rowKeys(join(out, 'results.csv'));
+    assert.equal(keys.length, 42);
+    assert.equal(new Set(keys.map((key) => key.split('|')[0])).size, 2, 'both units kept their rows');
+  });
+
   it('runs a sweep in shards and merges them into one report that draws in a browser', async function () {
     const sweep = {
       ...smallConfig('sweep'),

@@ -8,7 +8,7 @@
  * it was and ends with the same rows.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { addNoise, loadClip, type NoiseType } from '../audio/index.js';
@@ -182,6 +182,10 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   const started = Date.now();
   await ensureBackend();
   const out = resolve(options.out ?? join('runs', config.name));
+  if (options.resume === false) {
+    // Start afresh once for the whole run: evaluate's own `resume: false` would empty the results of the units before it.
+    for (const name of ['results.csv', 'summary.csv', 'config.json', 'report.html', 'heads']) rmSync(join(out, name), { recursive: true, force: true });
+  }
   mkdirSync(out, { recursive: true });
   const units = shardItems(options.units ?? experimentUnits(config), options.shard);
   const data = await experimentData(config);
@@ -235,7 +239,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
         config: { ...tttInput(config.ttt), seed: config.ttt.seed ?? config.seed },
         condition: unit.condition,
         out,
-        resume: options.resume ?? true,
+        resume: true,
         progressLabel: unit.condition,
         hooks: options.hooks,
         info: { experiment: config, checkpoint: config.checkpoint, checkpointPath: checkpoint, manifest: data.manifestPath, seed: config.seed, shard: options.shard ?? null, splits: reports, heads: { ...headNotes(out), [unit.condition]: headNote } },
