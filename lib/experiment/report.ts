@@ -304,7 +304,7 @@ export function formatSummaryTable(summary: readonly AccuracySummary[]): string 
         `  ${step}`.padEnd(10) +
           methods
             .map((m) => {
-              const s = summary.find((t) => t.condition === condition && t.method === m && t.step === step) ?? (step > 0 ? undefined : undefined);
+              const s = summary.find((t) => t.condition === condition && t.method === m && t.step === step);
               return (s ? s.accuracy.toFixed(3) : '').padStart(width);
             })
             .join(''),
