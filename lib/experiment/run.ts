@@ -11,16 +11,26 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { addNoise, loadClip, type NoiseType } from '../audio/index.js';
+import { loadClip } from '../audio/index.js';
 import { ensureBackend } from '../backend/index.js';
 import { buildCorpus } from '../corpus/index.js';
 import { readManifestCsv, resolveClipPath, manifestRoot, type ManifestRow } from '../data/index.js';
 import { modelInputs, type FeatureRecipe, type NormStats } from '../features/index.js';
 import { attachHead, disposeModel, loadCheckpoint, namedParameters, type MaeModel, type ParameterGroupName } from '../model/index.js';
-import { buildShift, shiftName, parseShift, type ShiftReport, type ShiftSplit } from '../shifts/index.js';
+import { GENERATED_NOISES, buildShift, shiftName, parseShift, type ShiftReport, type ShiftSplit } from '../shifts/index.js';
 import { trainHead } from '../train/index.js';
-import { evaluate, readResults, summarizeAccuracy, type AccuracySummary, type EvaluateOptions, type MethodSpec, type TttClip, type TttConfigInput } from '../ttt/index.js';
-import { deriveSeed, packageRoot, writeJsonAtomic } from '../util/index.js';
+import {
+  evaluate,
+  prepareTestClips,
+  readResults,
+  summarizeAccuracy,
+  type AccuracySummary,
+  type EvaluateOptions,
+  type MethodSpec,
+  type NoiseCondition,
+  type TttConfigInput,
+} from '../ttt/index.js';
+import { packageRoot, writeJsonAtomic } from '../util/index.js';
 import type { ExperimentConfig, ExperimentMethod, ExperimentTttSettings } from './config.js';
 
 /** One task under one shift: the unit a run is made of and a shard is cut from. */
@@ -212,28 +222,23 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
       reports[unit.condition] = split.report;
       options.onUnit?.({ unit, index, total: units.length, report: split.report });
       const headNote = await prepareHead(model, split, inputsOf, config, out, checkpoint);
-      let clips: TttClip[];
-      if (split.noise) {
-        const noise = split.noise;
-        if (noise.type === 'babble' && !babbleTalkers) {
-          // Babble is made of talkers who are never tested: the corpus's babble-only speakers, else the training clips.
-          babbleTalkers = await Promise.all((babbleRows.length > 0 ? babbleRows : split.train).map(samplesOf));
-        }
-        if (!['white', 'pink', 'brown', 'babble'].includes(noise.type)) {
-          throw new Error(`${unit.condition}: noise '${noise.type}' is not generated here (white, pink, brown, babble); mix a noise corpus into the clips first`);
-        }
-        const noisy = await Promise.all(
-          split.test.map(async (row) => {
-            const clip = await loadClip(resolveClipPath(row, root));
-            return addNoise(clip, { type: noise.type as NoiseType | 'babble', snrDb: noise.snrDb, seed: deriveSeed(config.seed, row.path), babbleTalkers }).samples;
-          }),
-        );
-        const inputs = modelInputs(noisy, recipe, normStats, model.config.inputFrames, split.test.map((row) => row.path));
-        clips = split.test.map((row, i) => ({ id: row.path, fbank: inputs[i], label: split.labels.indexOf(split.labelOf(row)) }));
-      } else {
-        const inputs = await inputsOf(split.test);
-        clips = split.test.map((row, i) => ({ id: row.path, fbank: inputs[i], label: split.labels.indexOf(split.labelOf(row)) }));
+      const noise = split.noise;
+      if (noise && !(GENERATED_NOISES as readonly string[]).includes(noise.type)) {
+        throw new Error(`${unit.condition}: noise '${noise.type}' is not generated here (${GENERATED_NOISES.join(', ')}); mix a noise corpus into the clips first`);
       }
+      if (noise?.type === 'babble' && !babbleTalkers) {
+        // Babble is made of talkers who are never tested: the corpus's babble-only speakers, else the training clips.
+        babbleTalkers = await Promise.all((babbleRows.length > 0 ? babbleRows : split.train).map(samplesOf));
+      }
+      const clips = await prepareTestClips(split.test, {
+        root,
+        classOf: (row) => split.labels.indexOf(split.labelOf(row as ManifestRow)),
+        recipe,
+        normStats,
+        inputFrames: model.config.inputFrames,
+        noise: noise ? { type: noise.type as NoiseCondition['type'], snrDb: noise.snrDb, seed: config.seed } : undefined,
+        babbleTalkers,
+      });
       const result = await evaluate(clips, config.methods.map(methodSpec), {
         model,
         config: { ...tttInput(config.ttt), seed: config.ttt.seed ?? config.seed },

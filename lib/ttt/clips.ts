@@ -49,6 +49,41 @@ export interface ManifestClipSpec {
   noise?: NoiseCondition;
 }
 
+/** How {@link prepareTestClips} turns rows into model inputs. */
+export interface PrepareClipsOptions {
+  /** Folder that relative clip paths start from (the manifest's folder). */
+  root: string;
+  /** Class index of each row (its position in the head's outputs). */
+  classOf: (row: { path: string }, index: number) => number;
+  recipe: FeatureRecipe;
+  normStats: NormStats;
+  inputFrames: number;
+  noise?: NoiseCondition;
+  /** Clips of talkers never tested, for babble noise. */
+  babbleTalkers?: readonly Float32Array[];
+}
+
+/**
+ * Loads rows' clips, adds the noise (each clip's from `deriveSeed(noise.seed, path)`, so a
+ * clip gets the same noise whichever run or set it is in) and makes model inputs; ids are the
+ * rows' paths. Every way of testing clips (manifest specs, experiment shifts) goes through here.
+ */
+export async function prepareTestClips(rows: readonly { path: string }[], options: PrepareClipsOptions): Promise<TttClip[]> {
+  const { noise, babbleTalkers } = options;
+  if (noise?.type === 'babble' && (!babbleTalkers || babbleTalkers.length === 0)) {
+    throw new Error('babble noise needs clips of talkers who are never tested (babbleTalkers)');
+  }
+  const resolvePath = (path: string) => (isAbsolute(path) ? path : join(options.root, path));
+  const samples: Float32Array[] = [];
+  for (const row of rows) {
+    let clip = await loadClip(resolvePath(row.path));
+    if (noise) clip = addNoise(clip, { type: noise.type, snrDb: noise.snrDb, seed: deriveSeed(noise.seed ?? 0, row.path), babbleTalkers: babbleTalkers as Float32Array[] | undefined });
+    samples.push(clip.samples);
+  }
+  const inputs = modelInputs(samples, options.recipe, options.normStats, options.inputFrames, rows.map((row) => row.path));
+  return rows.map((row, i) => ({ id: row.path, fbank: inputs[i], label: options.classOf(row, i) }));
+}
+
 /** Loads and prepares the clips a spec selects; ids are the manifest paths. */
 export async function loadTestClips(spec: ManifestClipSpec): Promise<TttClip[]> {
   const root = dirname(spec.manifest);
@@ -56,25 +91,13 @@ export async function loadTestClips(spec: ManifestClipSpec): Promise<TttClip[]> 
   const rows = all.filter(spec.filter ?? ((row) => row.role === 'task'));
   if (rows.length === 0) throw new Error(`no clips of ${spec.manifest} pass the filter`);
   const labelOf = spec.labelOf ?? ((row: ManifestRow) => row.label);
-  const resolvePath = (path: string) => (isAbsolute(path) ? path : join(root, path));
-  const talkers =
-    spec.noise?.type === 'babble'
-      ? await Promise.all(all.filter((row) => row.role === 'babble').map(async (row) => (await loadClip(resolvePath(row.path))).samples))
-      : undefined;
-  if (talkers && talkers.length === 0) throw new Error(`babble noise needs babble-speaker clips; ${spec.manifest} has none`);
-  const samples: Float32Array[] = [];
-  const labels: number[] = [];
-  for (const row of rows) {
+  const labels = rows.map((row) => {
     const label = spec.labels.indexOf(labelOf(row));
     if (label < 0) throw new Error(`${row.path}: label '${labelOf(row)}' is not one of ${spec.labels.join(', ')}`);
-    let clip = await loadClip(resolvePath(row.path));
-    if (spec.noise) {
-      clip = addNoise(clip, { type: spec.noise.type, snrDb: spec.noise.snrDb, seed: deriveSeed(spec.noise.seed ?? 0, row.path), babbleTalkers: talkers });
-    }
-    samples.push(clip.samples);
-    labels.push(label);
-  }
-  const paths = rows.map((row) => row.path);
-  const inputs = modelInputs(samples, spec.recipe, spec.normStats, spec.inputFrames, paths);
-  return rows.map((row, i) => ({ id: row.path, fbank: inputs[i], label: labels[i] }));
+    return label;
+  });
+  const babbleRows = spec.noise?.type === 'babble' ? all.filter((row) => row.role === 'babble') : [];
+  if (spec.noise?.type === 'babble' && babbleRows.length === 0) throw new Error(`babble noise needs babble-speaker clips; ${spec.manifest} has none`);
+  const babbleTalkers = await Promise.all(babbleRows.map(async (row) => (await loadClip(isAbsolute(row.path) ? row.path : join(root, row.path))).samples));
+  return prepareTestClips(rows, { root, classOf: (_, i) => labels[i], recipe: spec.recipe, normStats: spec.normStats, inputFrames: spec.inputFrames, noise: spec.noise, babbleTalkers });
 }
