@@ -22,7 +22,6 @@ import {
   formatSummaryTable,
   loadExperimentConfig,
   parseShard,
-  resolveExperimentConfig,
   runExperiment,
   runSweep,
   writeReport,
@@ -98,9 +97,4 @@ export function registerExperimentCommands(program: Command): void {
         [`merged ${report.folders.length} folder(s): ${report.folders.map((f) => f.path).join(', ')}`, `summary  ${shown(report.summaryPath)}`, `report   ${shown(report.reportPath)}`].join('\n') + '\n',
       );
     });
-}
-
-/** Validates a config given as an object (for `start` and tests), naming `source` in errors. */
-export function experimentFrom(value: unknown, source: string): ExperimentConfig {
-  return resolveExperimentConfig(value, source);
 }

@@ -9,9 +9,9 @@
 import type { Command } from 'commander';
 import { ensureBackend } from '../../backend/index.js';
 import { buildCorpus } from '../../corpus/index.js';
-import { MAIN_EXPERIMENT } from '../../experiment/index.js';
+import { MAIN_EXPERIMENT, resolveExperimentConfig } from '../../experiment/index.js';
 import { describeBuild } from './corpus.js';
-import { experimentFrom, runAndReport } from './run.js';
+import { runAndReport } from './run.js';
 
 /** Adds `start` to the program. */
 export function registerStartCommand(program: Command): void {
@@ -27,7 +27,7 @@ export function registerStartCommand(program: Command): void {
       const result = await buildCorpus({ outDir: flags.data });
       process.stdout.write(describeBuild(result) + '\n');
       process.stdout.write(`\nbackend     ${backend.name} (${backend.package} ${backend.packageVersion})\n`);
-      const config = experimentFrom({ ...MAIN_EXPERIMENT, corpus: { offline: { dir: flags.data } } }, 'the main experiment');
+      const config = resolveExperimentConfig({ ...MAIN_EXPERIMENT, corpus: { offline: { dir: flags.data } } }, 'the main experiment');
       process.stdout.write((await runAndReport(config, flags)) + '\n');
       process.stdout.write(`main job finished in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     });
