@@ -1,5 +1,6 @@
 /**
- * Audio in ttt-speech: WAV in and out, mono 16 kHz clips, and noise at a chosen SNR.
+ * Audio in ttt-speech: WAV in and out, mono 16 kHz clips, noise at a chosen SNR, and a simulated
+ * recording chain (room, microphone, background).
  * @packageDocumentation
  */
 export { AudioFileError } from './errors.js';
@@ -15,3 +16,5 @@ export { generateNoise, makeBabble, loopFrom } from './noise.js';
 export type { NoiseType, BabbleOptions } from './noise.js';
 export { scaleNoiseToSnr, mixAtSnr, measureSnrDb, addNoise } from './mix.js';
 export type { MixOptions, NoiseSpec } from './mix.js';
+export { DEFAULT_RECORDING_RANGES, drawEqualiser, recordClip, roomImpulseResponse } from './recording.js';
+export type { RecordOptions, RecordedClip, RecordingInfo, RecordingRanges } from './recording.js';
