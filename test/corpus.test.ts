@@ -356,8 +356,8 @@ describe('offline corpus: manifest validation', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ttt-manifest-'));
   const good = [
     MANIFEST_COLUMNS.join(','),
-    'wav/s01_00_neutral.wav,s01,F,25,young,neutral,2.5000,offline,train,0,0,A gentle breeze.,task,210.0,14.80,175,-7.00,45.0',
-    'wav/s01_01_happy.wav,s01,F,25,young,happy,2.1000,offline,train,1,1,"Please, bring it.",task,240.0,14.80,180,-5.00,50.0',
+    'wav/s01_00_neutral.wav,s01,F,25,young,neutral,2.5000,offline,train,0,0,A gentle breeze.,task,210.0,14.80,175,-7.00,45.0,,,',
+    'wav/s01_01_happy.wav,s01,F,25,young,happy,2.1000,offline,train,1,1,"Please, bring it.",task,240.0,14.80,180,-5.00,50.0,0.412,6.5,31.0',
   ];
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -376,6 +376,8 @@ describe('offline corpus: manifest validation', () => {
     assert.equal(parsed[1].durationS, 2.1);
     assert.equal(parsed[0].corpus, 'offline');
     assert.equal(parsed[0].split, 'train');
+    assert.equal(parsed[0].rt60S, null, 'empty recording columns: a clip that was not recorded');
+    assert.deepEqual([parsed[1].rt60S, parsed[1].directToReverbDb, parsed[1].backgroundSnrDb], [0.412, 6.5, 31]);
   });
 
   it('names the file, row and column of a bad value', () => {
@@ -390,7 +392,7 @@ describe('offline corpus: manifest validation', () => {
 
   it('names the file and the missing column, a ragged row, a repeated path', () => {
     const noColumn = write('no-column.csv', good.map((line) => line.split(',').slice(0, -1).join(',')));
-    assert.throws(() => readManifest(noColumn), /no-column\.csv: row 0, column 'floor_db': missing/);
+    assert.throws(() => readManifest(noColumn), /no-column\.csv: row 0, column 'background_snr_db': missing/);
     const ragged = write('ragged.csv', [good[0], good[1] + ',extra']);
     assert.throws(() => readManifest(ragged), /ragged\.csv: not valid CSV/);
     const twice = write('twice.csv', [good[0], good[1], good[1]]);
@@ -422,5 +424,57 @@ describe('offline corpus: licence boundary', () => {
     assert.deepEqual(offenders.map((f) => relative(ROOT, f)), []);
     const client = readFileSync(join(ROOT, 'lib', 'corpus', 'synth-client.ts'), 'utf8');
     assert.match(client, /spawn\(process\.execPath, \[synthProgramPath\(\)\]/);
+  });
+});
+
+describe('offline corpus: pre-training pool and recorded clips', function () {
+  this.timeout(300_000);
+  const dirs: string[] = [];
+  const tiny = { speakersPerGroup: 1, utterancesPerSpeaker: 2, babbleSpeakersPerGroup: 1, babbleUtterancesPerSpeaker: 1 };
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  function fresh(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'ttt-corpus-pool-'));
+    dirs.push(dir);
+    return dir;
+  }
+
+  it('plans pool voices after the task and babble shards, leaving those shards unchanged', () => {
+    const dry = planCorpus(resolveCorpusRecipe({ preset: 'ci', ...tiny }));
+    const withPool = planCorpus(resolveCorpusRecipe({ preset: 'ci', ...tiny, poolSpeakersPerGroup: 2, poolUtterancesPerSpeaker: 3 }));
+    assert.deepEqual(withPool.slice(0, dry.length), dry);
+    const pool = withPool.slice(dry.length).flat();
+    assert.equal(pool.length, 8 * 3);
+    assert.deepEqual([...new Set(pool.map((p) => p.speaker.id))], ['p001', 'p002', 'p003', 'p004', 'p005', 'p006', 'p007', 'p008']);
+    assert.ok(pool.every((p) => p.speaker.role === 'pool' && p.text === TASK_SENTENCES[p.sentence]));
+    // Pool voices are their own draws, not copies of the task speakers.
+    const taskF0 = new Set(dry.flat().map((p) => p.speaker.f0Hz));
+    assert.ok(pool.every((p) => !taskF0.has(p.speaker.f0Hz)));
+    assert.throws(() => resolveCorpusRecipe({ poolSpeakersPerGroup: -1 }), /poolSpeakersPerGroup must be an integer in \[0, 249\]/);
+    assert.throws(() => resolveCorpusRecipe({ recording: 'yes' as unknown as boolean }), /recording must be true or false/);
+    assert.equal(resolveCorpusRecipe({ preset: 'pretrain' }).poolSpeakersPerGroup, 99);
+  });
+
+  it('records every clip when asked: same speech, a different and reproducible signal, the room in the manifest', async () => {
+    const dryDir = fresh();
+    const dry = await buildCorpus({ preset: 'ci', ...tiny, outDir: dryDir });
+    const recDir = fresh();
+    const recorded = await buildCorpus({ preset: 'ci', ...tiny, poolSpeakersPerGroup: 1, poolUtterancesPerSpeaker: 1, recording: true, outDir: recDir });
+    const dryRows = readManifest(dry.manifestPath);
+    const recRows = readManifest(recorded.manifestPath);
+    assert.equal(recRows.length, dryRows.length + 4);
+    assert.deepEqual(recorded.speakers, { task: 4, babble: 4, pool: 4 });
+    for (const row of dryRows) {
+      const twin = recRows.find((r) => r.path === row.path)!;
+      assert.equal(twin.durationS, row.durationS, `${row.path}: recording keeps the length`);
+      assert.notDeepEqual(readFileSync(join(recDir, row.path)), readFileSync(join(dryDir, row.path)));
+      assert.equal(row.rt60S, null);
+      assert.ok(twin.rt60S! >= 0.15 && twin.rt60S! <= 0.7 && twin.backgroundSnrDb! >= 20 && twin.backgroundSnrDb! <= 40);
+    }
+    const pool = recRows.filter((r) => r.role === 'pool');
+    assert.ok(pool.length === 4 && pool.every((r) => r.split === 'pretrain' && /^wav\/p\d{3}_00_[a-z]+\.wav$/.test(r.path)));
+    const again = await buildCorpus({ preset: 'ci', ...tiny, poolSpeakersPerGroup: 1, poolUtterancesPerSpeaker: 1, recording: true, outDir: fresh(), parallel: 1 });
+    assert.deepEqual(hashFiles(again.outDir, readManifest(again.manifestPath)), hashFiles(recDir, recRows));
   });
 });

@@ -35,7 +35,7 @@ export interface CorpusRecord {
   recipe: CorpusRecipe;
   /** Versions of ttt-speech, the eSpeak NG package and Node that made it. */
   versions: Record<string, string>;
-  counts: { clips: number; taskSpeakers: number; babbleSpeakers: number };
+  counts: { clips: number; taskSpeakers: number; babbleSpeakers: number; poolSpeakers: number };
   adjustments: ClipAdjustments;
   buildSeconds: number;
   /** ISO date and time the build finished. */
@@ -218,7 +218,7 @@ async function build(outDir: string, recipe: CorpusRecipe, parallel: number): Pr
   const record: CorpusRecord = {
     recipe,
     versions: { 'ttt-speech': packageVersion(), [ESPEAK_PACKAGE]: recipe.espeakVersion, node: process.versions.node },
-    counts: { clips: summary.clips, taskSpeakers: summary.speakers.task, babbleSpeakers: summary.speakers.babble },
+    counts: { clips: summary.clips, taskSpeakers: summary.speakers.task, babbleSpeakers: summary.speakers.babble, poolSpeakers: summary.speakers.pool },
     adjustments,
     buildSeconds: Number(buildSeconds.toFixed(2)),
     builtAt: new Date().toISOString(),

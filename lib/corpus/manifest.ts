@@ -34,8 +34,9 @@ export const OFFLINE_CORPUS_NAME = 'offline';
 export const HELD_OUT_SENTENCES: readonly number[] = [12, 13, 14, 15, 16, 17, 18, 19];
 
 /** The `split` value of an offline-corpus clip (see the file comment for why babble has its own). */
-export function offlineSplit(role: SpeakerRole, sentence: number): 'train' | 'test' | 'babble' {
+export function offlineSplit(role: SpeakerRole, sentence: number): 'train' | 'test' | 'babble' | 'pretrain' {
   if (role === 'babble') return 'babble';
+  if (role === 'pool') return 'pretrain';
   return HELD_OUT_SENTENCES.includes(sentence) ? 'test' : 'train';
 }
 
@@ -52,7 +53,7 @@ export interface ManifestRow {
   label: SpeakingStyleName;
   /** Always {@link OFFLINE_CORPUS_NAME} for a corpus built here. */
   corpus: string;
-  /** `train`, `test` or `babble` as built (see {@link offlineSplit}); kept as read otherwise. */
+  /** `train`, `test`, `babble` or `pretrain` as built (see {@link offlineSplit}); kept as read otherwise. */
   split: string;
   /** Index of the utterance within the speaker's clips. */
   utt: number;
@@ -73,6 +74,12 @@ export interface ManifestRow {
   gainDb: number;
   /** Noise floor in dB below the speech level. */
   floorDb: number;
+  /** Reverberation time of the simulated room (s); null when the corpus is not recorded. */
+  rt60S: number | null;
+  /** Direct-to-reverberant energy ratio of the room (dB); null when not recorded. */
+  directToReverbDb: number | null;
+  /** Speech over the recording's background (dB); null when not recorded. */
+  backgroundSnrDb: number | null;
 }
 
 type Parser<T> = (raw: string) => T | undefined;
@@ -97,6 +104,13 @@ const positive: Parser<number> = (raw) => {
   const value = finite(raw);
   return value !== undefined && value > 0 ? value : undefined;
 };
+/** Empty text stands for "not recorded" (null); anything else must pass `parser`. */
+function optional<T>(parser: Parser<T>): Parser<T | null> {
+  return (raw) => (raw === '' ? null : parser(raw));
+}
+function orEmpty(format: (value: number) => string): (value: number | null) => string {
+  return (value) => (value === null ? '' : format(value));
+}
 // Fixed decimals keep the file's bytes stable and readable; the values are measured to no more.
 const fixed = (digits: number) => (value: number) => value.toFixed(digits);
 
@@ -115,12 +129,15 @@ const EXTRA_COLUMNS = [
   extraColumn('utt', 'utt', 'a non-negative integer', count),
   extraColumn('sentence', 'sentence', 'a non-negative integer', count),
   extraColumn('text', 'text', 'the spoken text', nonEmpty),
-  extraColumn('role', 'role', 'task or babble', oneOf<SpeakerRole>(['task', 'babble'])),
+  extraColumn('role', 'role', 'task, babble or pool', oneOf<SpeakerRole>(['task', 'babble', 'pool'])),
   extraColumn('f0_target_hz', 'f0TargetHz', 'a positive number', positive, fixed(1)),
   extraColumn('vtl_cm', 'vtlCm', 'a positive number', positive, fixed(2)),
   extraColumn('rate_wpm', 'rateWpm', 'a positive number', positive, fixed(0)),
   extraColumn('gain_db', 'gainDb', 'a number', finite, fixed(2)),
   extraColumn('floor_db', 'floorDb', 'a number', finite, fixed(1)),
+  extraColumn('rt60_s', 'rt60S', 'empty or a positive number', optional(positive), orEmpty(fixed(3))),
+  extraColumn('drr_db', 'directToReverbDb', 'empty or a number', optional(finite), orEmpty(fixed(1))),
+  extraColumn('background_snr_db', 'backgroundSnrDb', 'empty or a number', optional(finite), orEmpty(fixed(1))),
 ] as const;
 
 /** The offline corpus's own columns, written after lib/data's fixed columns. */

@@ -5,8 +5,8 @@
  * every shard and always receives the same requests in the same order.
  */
 import { join } from 'node:path';
-import { writeWav } from '../audio/index.js';
-import { createRng } from '../util/index.js';
+import { recordClip, writeWav, type RecordingInfo } from '../audio/index.js';
+import { createRng, deriveSeed } from '../util/index.js';
 import { OFFLINE_CORPUS_NAME, offlineSplit, type ManifestRow } from './manifest.js';
 import { planCorpus, type ClipPlan, type CorpusRecipe } from './plan.js';
 import { CORPUS_SAMPLE_RATE, MAX_CLIP_S, MIN_CLIP_S, maxSpeechSamples, renderClip, type RenderedClip } from './render.js';
@@ -68,7 +68,7 @@ async function synthesizeShard(session: SynthSession, shard: readonly ClipPlan[]
   return takes;
 }
 
-function manifestRow(plan: ClipPlan, take: SpeechTake, clip: RenderedClip): ManifestRow {
+function manifestRow(plan: ClipPlan, take: SpeechTake, clip: RenderedClip, recording: RecordingInfo | null): ManifestRow {
   const { speaker, voice } = plan;
   return {
     path: plan.file,
@@ -89,6 +89,9 @@ function manifestRow(plan: ClipPlan, take: SpeechTake, clip: RenderedClip): Mani
     rateWpm: take.rateWpm,
     gainDb: clip.gainDb,
     floorDb: voice.floorDb,
+    rt60S: recording?.rt60S ?? null,
+    directToReverbDb: recording?.directToReverbDb ?? null,
+    backgroundSnrDb: recording?.floorSnrDb ?? null,
   };
 }
 
@@ -119,8 +122,13 @@ export async function buildShard(
     if (seconds < MIN_CLIP_S || seconds > MAX_CLIP_S) {
       throw new Error(`corpus: ${plan.file} lasts ${seconds.toFixed(3)} s, outside ${MIN_CLIP_S}–${MAX_CLIP_S} s`);
     }
-    writeWav(join(outDir, plan.file), clip.samples, CORPUS_SAMPLE_RATE, '16');
-    rows.push(manifestRow(plan, takes[i], clip));
+    // Coloured-noise backgrounds only: a shard holds just four voices, too few for a babble
+    // background that is not made of the clip's neighbours.
+    const recorded = recipe.recording
+      ? recordClip(clip.samples, deriveSeed(recipe.seed, `recording:${plan.file}`), { sampleRate: CORPUS_SAMPLE_RATE })
+      : null;
+    writeWav(join(outDir, plan.file), recorded?.samples ?? clip.samples, CORPUS_SAMPLE_RATE, '16');
+    rows.push(manifestRow(plan, takes[i], clip, recorded?.info ?? null));
     if (takes[i].rateWpm !== espeakRate(plan.voice)) adjustments.faster++;
     if (clip.padded) adjustments.padded++;
     if (clip.limited) adjustments.limited++;

@@ -12,9 +12,9 @@ export interface CorpusSummary {
   /** Clips of every role. */
   clips: number;
   /** Clips by role. */
-  clipsByRole: { task: number; babble: number };
+  clipsByRole: { task: number; babble: number; pool: number };
   /** Distinct speakers by role. */
-  speakers: { task: number; babble: number };
+  speakers: { task: number; babble: number; pool: number };
   /** Distinct task speakers per group (`F-young`, …). */
   taskSpeakersByGroup: Record<SpeakerGroupName, number>;
   /** Distinct task speakers per gender. */
@@ -44,7 +44,8 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 export function summarizeCorpus(rows: readonly ManifestRow[], root?: string): CorpusSummary {
   const task = rows.filter((r) => r.role === 'task');
   const taskSpeakers = [...new Map(task.map((r) => [r.speaker, r])).values()];
-  const babbleSpeakers = new Set(rows.filter((r) => r.role === 'babble').map((r) => r.speaker));
+  const speakersOf = (role: string) => new Set(rows.filter((r) => r.role === role).map((r) => r.speaker)).size;
+  const poolClips = rows.filter((r) => r.role === 'pool').length;
   const byGroup = countBy(taskSpeakers, (r) => `${r.gender}-${r.ageGroup}`);
   const byGender = countBy(taskSpeakers, (r) => r.gender);
   const byAge = countBy(taskSpeakers, (r) => r.ageGroup);
@@ -55,8 +56,8 @@ export function summarizeCorpus(rows: readonly ManifestRow[], root?: string): Co
   const total = durations.reduce((sum, d) => sum + d, 0);
   return {
     clips: rows.length,
-    clipsByRole: { task: task.length, babble: rows.length - task.length },
-    speakers: { task: taskSpeakers.length, babble: babbleSpeakers.size },
+    clipsByRole: { task: task.length, babble: rows.length - task.length - poolClips, pool: poolClips },
+    speakers: { task: taskSpeakers.length, babble: speakersOf('babble'), pool: speakersOf('pool') },
     taskSpeakersByGroup: Object.fromEntries(SPEAKER_GROUP_NAMES.map((g) => [g, byGroup.get(g) ?? 0])) as Record<SpeakerGroupName, number>,
     taskSpeakersByGender: { F: byGender.get('F') ?? 0, M: byGender.get('M') ?? 0 },
     taskSpeakersByAgeGroup: { young: byAge.get('young') ?? 0, old: byAge.get('old') ?? 0 },
@@ -88,11 +89,12 @@ export function formatCorpusSummary(summary: CorpusSummary): string {
   const { min, max } = summary.utterancesPerSpeaker;
   const field = (name: string, value: string) => `${name.padEnd(12)}${value}`;
   const lines = [
-    field('clips', `${summary.clips} (task ${summary.clipsByRole.task}, babble ${summary.clipsByRole.babble})`),
+    field('clips', `${summary.clips} (task ${summary.clipsByRole.task}, babble ${summary.clipsByRole.babble}${summary.clipsByRole.pool ? `, pre-training pool ${summary.clipsByRole.pool}` : ''})`),
     field(
       'speakers',
       `${summary.speakers.task} task (F ${summary.taskSpeakersByGender.F}, M ${summary.taskSpeakersByGender.M}; ` +
-        `young ${summary.taskSpeakersByAgeGroup.young}, old ${summary.taskSpeakersByAgeGroup.old}), ${summary.speakers.babble} babble-only`,
+        `young ${summary.taskSpeakersByAgeGroup.young}, old ${summary.taskSpeakersByAgeGroup.old}), ${summary.speakers.babble} babble-only` +
+        (summary.speakers.pool ? `, ${summary.speakers.pool} in the pre-training pool` : ''),
     ),
     field('per speaker', `${min === max ? min : `${min}–${max}`} task clips`),
     field('audio', `${(d.total / 60).toFixed(1)} min; clip ${d.mean.toFixed(2)} s mean, ${d.min.toFixed(2)}–${d.max.toFixed(2)} s`),

@@ -33,7 +33,7 @@ export type Gender = 'F' | 'M';
 /** Age group: young 20–35 years, old 65–80 years. */
 export type AgeGroup = 'young' | 'old';
 /** `task` speakers make the labelled clips; `babble` speakers only feed babble noise. */
-export type SpeakerRole = 'task' | 'babble';
+export type SpeakerRole = 'task' | 'babble' | 'pool';
 /** One of the four speaker groups, e.g. `F-young`. */
 export type SpeakerGroupName = `${Gender}-${AgeGroup}`;
 
@@ -140,7 +140,7 @@ export const SPEAKING_STYLES: Readonly<Record<SpeakingStyleName, SpeakingStyle>>
 
 /** One synthetic speaker: group membership plus the numbers that make its voice. */
 export interface SpeakerVoice {
-  /** `s01`, `s02`, … for task speakers, `b01`, … for babble speakers. */
+  /** `s01`, `s02`, … for task speakers, `b01`, … for babble speakers, `p001`, … for the pre-training pool. */
   id: string;
   role: SpeakerRole;
   gender: Gender;
@@ -179,9 +179,10 @@ export const NOISE_FLOOR_DB: readonly [number, number] = [40, 55];
 
 const FORMANTS_WITH_DEVIATION = 5;
 
-/** `s07` / `b03`: role letter plus a two-digit, one-based number. */
+/** `s07` / `b03` / `p123`: role letter plus a one-based number (three digits for the pool). */
 export function speakerId(role: SpeakerRole, index: number): string {
-  return `${role === 'task' ? 's' : 'b'}${String(index + 1).padStart(2, '0')}`;
+  const letter = role === 'task' ? 's' : role === 'babble' ? 'b' : 'p';
+  return `${letter}${String(index + 1).padStart(role === 'pool' ? 3 : 2, '0')}`;
 }
 
 function drawNorm(norm: Norm, z: number): number {

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { seedArgument } from '../arguments.js';
-import { buildCorpus, formatCorpusSummary, type CorpusBuildResult, type CorpusPreset } from '../../corpus/index.js';
+import { buildCorpus, CORPUS_PRESETS, formatCorpusSummary, type CorpusBuildResult, type CorpusPreset } from '../../corpus/index.js';
 
 /** Parsed flags of the `corpus` sub-command. */
 export interface CorpusCommandFlags {
@@ -12,15 +12,15 @@ export interface CorpusCommandFlags {
   out?: string;
   /** Seed of every random choice (default 1). */
   seed: number;
-  /** `full` (default) or `ci`. */
+  /** `full` (default), `ci` or `pretrain`. */
   preset: CorpusPreset;
   /** Rebuild even if a complete corpus with the same recipe exists. */
   force?: boolean;
 }
 
 function presetArgument(value: string): CorpusPreset {
-  if (value !== 'full' && value !== 'ci') throw new InvalidArgumentError('expected full or ci');
-  return value;
+  if (!(value in CORPUS_PRESETS)) throw new InvalidArgumentError(`expected ${Object.keys(CORPUS_PRESETS).join(', ')}`);
+  return value as CorpusPreset;
 }
 
 /** The text the command prints: where the corpus is, whether it was built now, then the summary. */
@@ -44,7 +44,7 @@ export function registerCorpusCommand(program: Command): void {
     .description('build the offline speech corpus (synthetic speakers, speaking styles) and print a summary')
     .option('--out <dir>', 'corpus folder (default: $TTT_SPEECH_DATA/offline or ./data/offline)')
     .option('--seed <n>', 'seed of every random choice', seedArgument, 1)
-    .option('--preset <name>', 'full (24 speakers x 20 clips) or ci (8 x 8, for tests)', presetArgument, 'full' as CorpusPreset)
+    .option('--preset <name>', 'full (24 speakers x 20 clips), ci (8 x 8, for tests) or pretrain (full + 396 pool voices x 12, every clip recorded)', presetArgument, 'full' as CorpusPreset)
     .option('--force', 'rebuild even if a complete corpus with the same recipe exists')
     .action(async (flags: CorpusCommandFlags) => {
       const result = await buildCorpus({ outDir: flags.out, seed: flags.seed, preset: flags.preset, force: flags.force });

@@ -55,7 +55,7 @@ export const pretrainConfigSchema = z.strictObject({
     .strictObject({
       corpus: z.strictObject({ preset: z.enum(['full', 'ci']).optional(), seed: z.number().int().nonnegative().optional(), dir: z.string().optional() }).optional(),
       manifest: z.string().optional(),
-      roles: z.array(z.enum(['task', 'babble'])).optional(),
+      roles: z.array(z.enum(['task', 'babble', 'pool'])).optional(),
       genders: z.array(z.string()).optional(),
       ageGroups: z.array(z.string()).optional(),
       heldOutSentences: z.array(z.number().int().nonnegative()).optional(),
