@@ -5,13 +5,18 @@
  *
  * Order, unless `TTT_SPEECH_BACKEND` names one: `tensorflow` (native libtensorflow through
  * `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`, when either is installed and
- * loads), then `wasm` (`@tensorflow/tfjs-backend-wasm`, measured 4–30× faster than `cpu` on a
- * 2-core machine), then the pure-JavaScript `cpu` backend.
+ * loads), then `webgpu` (`@tensorflow/tfjs-backend-webgpu` on Dawn, when a hardware GPU
+ * adapter is found), then `wasm` (`@tensorflow/tfjs-backend-wasm`, measured 4–30× faster than
+ * `cpu` on a 2-core machine), then the pure-JavaScript `cpu` backend. A software GPU adapter
+ * (Mesa, SwiftShader) is used only when `webgpu` is asked for by name.
  */
 import * as tf from '@tensorflow/tfjs';
+import { formatAdapter, installWebGpu, type GpuAdapterInfo } from './webgpu.js';
+
+export { formatAdapter, isSoftwareAdapter, DAWN_FLAGS_ENV, type GpuAdapterInfo } from './webgpu.js';
 
 /** The backends ttt-speech can choose. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 /** What was chosen, for logs and for every result's `config.json`. */
 export interface BackendInfo {
@@ -27,12 +32,14 @@ export interface BackendInfo {
   reason: string;
   /** Backends tried before it and why each was passed over. */
   skipped: { name: string; why: string }[];
+  /** The GPU adapter, for `webgpu`; `null` for the other backends. */
+  adapter: GpuAdapterInfo | null;
 }
 
-/** Environment variable that forces a backend (`tensorflow`, `wasm` or `cpu`). */
+/** Environment variable that forces a backend (`tensorflow`, `webgpu`, `wasm` or `cpu`). */
 export const BACKEND_ENV = 'TTT_SPEECH_BACKEND';
 
-const ALL: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const ALL: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 let chosen: BackendInfo | undefined;
 let pending: Promise<BackendInfo> | undefined;
@@ -40,7 +47,8 @@ let pending: Promise<BackendInfo> | undefined;
 interface Candidate {
   name: BackendName;
   package: string;
-  load: () => Promise<string>; // returns the package version
+  /** Loads the package (and, for webgpu, finds the adapter); returns the package version. */
+  load: () => Promise<{ version: string; adapter?: GpuAdapterInfo }>;
 }
 
 // A package name in a variable keeps TypeScript from resolving optional packages that are absent.
@@ -48,7 +56,7 @@ async function importOptional(name: string): Promise<Record<string, unknown>> {
   return (await import(name)) as Record<string, unknown>;
 }
 
-function candidates(): Candidate[] {
+function candidates(requested: BackendName | undefined): Candidate[] {
   const nativePackage = (pkg: string): Candidate => ({
     name: 'tensorflow',
     package: pkg,
@@ -58,21 +66,30 @@ function candidates(): Candidate[] {
       // package.json's `overrides` installs @tensorflow/tfjs under this name for danfo.js, so a
       // package by this name may be plain tfjs without the native binding.
       if (!version) throw new Error(`${pkg} is installed but is not the native binding (an alias of @tensorflow/tfjs)`);
-      return version;
+      return { version };
     },
   });
   return [
     nativePackage('@tensorflow/tfjs-node-gpu'),
     nativePackage('@tensorflow/tfjs-node'),
     {
+      name: 'webgpu',
+      package: '@tensorflow/tfjs-backend-webgpu',
+      load: async () => {
+        const adapter = await installWebGpu(importOptional, requested === 'webgpu');
+        const mod = await importOptional('@tensorflow/tfjs-backend-webgpu');
+        return { version: String(mod.version_webgpu ?? 'unknown'), adapter };
+      },
+    },
+    {
       name: 'wasm',
       package: '@tensorflow/tfjs-backend-wasm',
       load: async () => {
         const mod = await importOptional('@tensorflow/tfjs-backend-wasm');
-        return String(mod.version_wasm ?? 'unknown');
+        return { version: String(mod.version_wasm ?? 'unknown') };
       },
     },
-    { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', load: async () => tf.version_cpu ?? tf.version_core },
+    { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', load: async () => ({ version: tf.version_cpu ?? tf.version_core }) },
   ];
 }
 
@@ -85,10 +102,10 @@ function parseRequested(value: string | undefined): BackendName | undefined {
 
 async function choose(requested: BackendName | undefined, log: (line: string) => void): Promise<BackendInfo> {
   const skipped: { name: string; why: string }[] = [];
-  const list = candidates().filter((c) => requested === undefined || c.name === requested);
+  const list = candidates(requested).filter((c) => requested === undefined || c.name === requested);
   for (const candidate of list) {
     try {
-      const packageVersion = await candidate.load();
+      const { version: packageVersion, adapter } = await candidate.load();
       const ok = await tf.setBackend(candidate.name);
       if (!ok || tf.getBackend() !== candidate.name) throw new Error(`tf.setBackend('${candidate.name}') failed`);
       await tf.ready();
@@ -99,12 +116,14 @@ async function choose(requested: BackendName | undefined, log: (line: string) =>
         tfjsCoreVersion: tf.version_core,
         reason: requested ? `requested by ${BACKEND_ENV}` : 'first that loaded',
         skipped,
+        adapter: adapter ?? null,
       };
       log(
         `[ttt-speech] backend: ${info.name} (${info.package} ${info.packageVersion}, tfjs-core ${info.tfjsCoreVersion}; ${info.reason}` +
           (skipped.length ? `; skipped ${skipped.map((s) => s.name).join(', ')}` : '') +
           ')',
       );
+      if (info.adapter) log(`[ttt-speech] GPU adapter: ${formatAdapter(info.adapter)}`);
       return info;
     } catch (err) {
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -41,6 +41,42 @@ export function lossAndGradients(
   reduction: LossReduction,
   nanRows: readonly number[] = [],
 ): LossAndGradients {
+  const { losses, grads } = lossAndGradientTensors(context, state, fbanks, plan, reduction, nanRows);
+  try {
+    return { losses: losses.dataSync() as Float32Array, grads };
+  } finally {
+    losses.dispose();
+  }
+}
+
+/**
+ * {@link lossAndGradients} that reads the losses back asynchronously: the only way on the
+ * webgpu backend in Node, which has no synchronous read from the GPU.
+ */
+export async function lossAndGradientsAsync(
+  context: PassContext,
+  state: AdaptedParameters,
+  fbanks: tf.Tensor3D,
+  plan: MaskPlan,
+  reduction: LossReduction,
+  nanRows: readonly number[] = [],
+): Promise<LossAndGradients> {
+  const { losses, grads } = lossAndGradientTensors(context, state, fbanks, plan, reduction, nanRows);
+  try {
+    return { losses: (await losses.data()) as Float32Array, grads };
+  } finally {
+    losses.dispose();
+  }
+}
+
+function lossAndGradientTensors(
+  context: PassContext,
+  state: AdaptedParameters,
+  fbanks: tf.Tensor3D,
+  plan: MaskPlan,
+  reduction: LossReduction,
+  nanRows: readonly number[],
+): { losses: tf.Tensor; grads: Map<string, tf.Tensor> } {
   const names = [...state.variables.keys()];
   const variables = [...state.variables.values()];
   let perSample: tf.Tensor | undefined;
@@ -61,11 +97,7 @@ export function lossAndGradients(
     });
     return [perSample as tf.Tensor, ...out];
   });
-  try {
-    return { losses: losses.dataSync() as Float32Array, grads: new Map(names.map((name, i) => [name, grads[i]])) };
-  } finally {
-    losses.dispose();
-  }
+  return { losses, grads: new Map(names.map((name, i) => [name, grads[i]])) };
 }
 
 /** NaN for the poisoned rows and 1 elsewhere, shaped to multiply a gradient (`[B, 1, 1]` for per-row copies). */
