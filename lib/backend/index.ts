@@ -10,6 +10,7 @@
  * `cpu` on a 2-core machine), then the pure-JavaScript `cpu` backend. A software GPU adapter
  * (Mesa, SwiftShader) is used only when `webgpu` is asked for by name.
  */
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { formatAdapter, installWebGpu, type GpuAdapterInfo } from './webgpu.js';
 
@@ -77,8 +78,10 @@ function candidates(requested: BackendName | undefined): Candidate[] {
       package: '@tensorflow/tfjs-backend-webgpu',
       load: async () => {
         const adapter = await installWebGpu(importOptional, requested === 'webgpu');
-        const mod = await importOptional('@tensorflow/tfjs-backend-webgpu');
-        return { version: String(mod.version_webgpu ?? 'unknown'), adapter };
+        await importOptional('@tensorflow/tfjs-backend-webgpu');
+        // The package exports no version constant; its package.json has it.
+        const { version } = createRequire(import.meta.url)('@tensorflow/tfjs-backend-webgpu/package.json') as { version: string };
+        return { version, adapter };
       },
     },
     {
@@ -109,6 +112,7 @@ async function choose(requested: BackendName | undefined, log: (line: string) =>
       const ok = await tf.setBackend(candidate.name);
       if (!ok || tf.getBackend() !== candidate.name) throw new Error(`tf.setBackend('${candidate.name}') failed`);
       await tf.ready();
+      if (candidate.name === 'webgpu') explainSyncReads();
       const info: BackendInfo = {
         name: candidate.name,
         package: candidate.package,
@@ -136,6 +140,28 @@ async function choose(requested: BackendName | undefined, log: (line: string) =>
       ? `${BACKEND_ENV}=${requested} was requested but could not be loaded (${detail})`
       : `no TensorFlow.js backend could be loaded (${detail})`,
   );
+}
+
+/**
+ * In Node the webgpu backend cannot read a GPU tensor synchronously (its `readSync` draws
+ * through a browser `OffscreenCanvas`); this turns the bare `ReferenceError` that
+ * `dataSync()`/`arraySync()` would raise into an error that says what to do.
+ */
+function explainSyncReads(): void {
+  if (typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined') return;
+  const backend = tf.backend() as unknown as { readSync: (dataId: object) => unknown };
+  const readSync = backend.readSync.bind(backend);
+  backend.readSync = (dataId) => {
+    try {
+      return readSync(dataId);
+    } catch (err) {
+      if (!(err instanceof ReferenceError)) throw err;
+      throw new Error(
+        'the webgpu backend cannot read a tensor synchronously in Node (dataSync/arraySync); ' +
+          'this code path needs the asynchronous read (await tensor.data()), or run it on wasm (TTT_SPEECH_BACKEND=wasm)',
+      );
+    }
+  };
 }
 
 /** Options for {@link ensureBackend}. */

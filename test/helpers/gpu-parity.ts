@@ -1,0 +1,179 @@
+// The micro model's MAE loss and gradients, one batched-BitFit TTT step and its per-sample
+// equivalent, kernel counts and a long run's tensor count, computed on whatever backend is set.
+// Only asynchronous reads: the webgpu backend in Node cannot read a tensor synchronously.
+import * as tf from '@tensorflow/tfjs';
+import { createModel, disposeModel, forwardMae, patchGrid, randomMasking, selectParameters, type MaeModel } from '../../lib/model/index.js';
+import {
+  AdaptedParameters,
+  createOptimizer,
+  createPassContext,
+  encoderGroup,
+  lossAndGradientsAsync,
+  resolveTttConfig,
+  type PassContext,
+} from '../../lib/ttt/index.js';
+import { createRng } from '../../lib/util/index.js';
+import { MICRO } from './models.js';
+
+/** What {@link parityProbe} measured, as plain numbers (it crosses a process boundary as JSON). */
+export interface ParityResult {
+  backend: string;
+  /** MAE loss (batch mean) of the whole model at B = 2. */
+  loss: number;
+  /** Gradient of that loss for every encoder and decoder parameter, by name. */
+  grads: Record<string, number[]>;
+  /** Batched BitFit at B = 3: losses of the step and the biases after it, `[B·d]` per name. */
+  bitfitBatched: { losses: number[]; biases: Record<string, number[]> };
+  /** The same step made clip by clip with per-clip copies (`batch` null), rows concatenated. */
+  bitfitPerSample: { losses: number[]; biases: Record<string, number[]> };
+  /** Kernels `tf.profile` counts in one batched-BitFit step, by batch size. */
+  kernels: Record<string, number>;
+  /** Tensor count around `steps` batched-BitFit steps (after one warm-up step). */
+  leak: { steps: number; before: number; after: number };
+  /** Milliseconds per batched-BitFit step at B = 3 over the leak run (for the report, not checked). */
+  msPerStep: number;
+}
+
+const SEED = 7;
+const FRAMES = MICRO.inputFrames;
+const MELS = MICRO.melBins;
+
+function seededFbanks(batch: number, seed: number): tf.Tensor3D {
+  const rng = createRng(seed);
+  return tf.tensor3d(Float32Array.from({ length: batch * FRAMES * MELS }, () => 2 * rng() - 1), [batch, FRAMES, MELS]);
+}
+
+async function lossAndAllGrads(model: MaeModel): Promise<{ loss: number; grads: Record<string, number[]> }> {
+  const params = selectParameters(model, (name) => name.startsWith('encoder.') || name.startsWith('decoder.'));
+  const plan = randomMasking(patchGrid(MICRO), 2, createRng(SEED));
+  const fbanks = seededFbanks(2, SEED);
+  const { value, grads } = tf.variableGrads(() => forwardMae(model, fbanks, plan).loss as tf.Scalar, [...params.values()]);
+  const out: Record<string, number[]> = {};
+  for (const [name, variable] of params) out[name] = Array.from(await grads[variable.name].data());
+  const loss = (await value.data())[0];
+  tf.dispose([value, fbanks, ...Object.values(grads)]);
+  return { loss, grads: out };
+}
+
+/** One BitFit step (SGD, the TTT default) on `fbanks` with copies of `batch` rows (null: shared shape). */
+async function bitfitStep(context: PassContext, model: MaeModel, fbanks: tf.Tensor3D, batch: number | null, planSeed: number, clips: number) {
+  const trained = encoderGroup(model, 'bias');
+  const config = resolveTttConfig({}, { vectorsOnly: true });
+  const state = new AdaptedParameters(trained, batch);
+  const optimizer = createOptimizer(config, state.variables, state.matrixNames);
+  const plan = randomMasking(patchGrid(MICRO), clips, createRng(planSeed), config.mask);
+  const { losses, grads } = await lossAndGradientsAsync(context, state, fbanks, plan, 'sum');
+  optimizer.apply(grads);
+  tf.dispose([...grads.values()]);
+  const biases: Record<string, number[]> = {};
+  for (const [name, variable] of state.variables) biases[name] = Array.from(await variable.data());
+  optimizer.dispose();
+  state.dispose();
+  return { losses: Array.from(losses), biases };
+}
+
+async function batchedVersusPerSample(model: MaeModel, context: PassContext) {
+  const batch = 3;
+  const fbanks = seededFbanks(batch, SEED + 1);
+  const batched = await bitfitStep(context, model, fbanks, batch, SEED, batch);
+  const perSample = { losses: [] as number[], biases: {} as Record<string, number[]> };
+  // The batched step draws the masks of all clips from one generator; the same plan cut into rows gives each clip its own.
+  const plan = randomMasking(patchGrid(MICRO), batch, createRng(SEED), resolveTttConfig({}, { vectorsOnly: true }).mask);
+  for (let b = 0; b < batch; b++) {
+    const clip = tf.slice(fbanks, [b, 0, 0], [1, FRAMES, MELS]);
+    const one = await stepOnRow(context, model, clip, plan, b);
+    perSample.losses.push(...one.losses);
+    for (const [name, values] of Object.entries(one.biases)) (perSample.biases[name] ??= []).push(...values);
+    clip.dispose();
+  }
+  fbanks.dispose();
+  return { batched, perSample };
+}
+
+/** A per-clip BitFit step on one clip with row `row` of a batch's mask plan. */
+async function stepOnRow(context: PassContext, model: MaeModel, clip: tf.Tensor3D, plan: ReturnType<typeof randomMasking>, row: number) {
+  const trained = encoderGroup(model, 'bias');
+  const config = resolveTttConfig({}, { vectorsOnly: true });
+  const state = new AdaptedParameters(trained, null);
+  const optimizer = createOptimizer(config, state.variables, state.matrixNames);
+  const N = plan.numPatches;
+  const cut = <T extends Int32Array | Float32Array>(a: T, per: number): T => a.slice(row * per, (row + 1) * per) as T;
+  const single = {
+    ...plan,
+    batch: 1,
+    idsKeep: cut(plan.idsKeep, plan.keepCount),
+    idsMasked: cut(plan.idsMasked, plan.maskCount),
+    idsShuffle: cut(plan.idsShuffle, N),
+    idsRestore: cut(plan.idsRestore, N),
+    mask: cut(plan.mask, N),
+  };
+  const { losses, grads } = await lossAndGradientsAsync(context, state, clip, single, 'sum');
+  optimizer.apply(grads);
+  tf.dispose([...grads.values()]);
+  const biases: Record<string, number[]> = {};
+  for (const [name, variable] of state.variables) biases[name] = Array.from(await variable.data());
+  optimizer.dispose();
+  state.dispose();
+  return { losses: Array.from(losses), biases };
+}
+
+/** Kernels of one batched-BitFit step (passes and update) at `batch`. */
+export async function kernelsPerStep(model: MaeModel, context: PassContext, batch: number): Promise<number> {
+  const state = new AdaptedParameters(encoderGroup(model, 'bias'), batch);
+  const config = resolveTttConfig({}, { vectorsOnly: true });
+  const optimizer = createOptimizer(config, state.variables, state.matrixNames);
+  const fbanks = seededFbanks(batch, SEED + 2);
+  const rng = createRng(SEED);
+  const step = async () => {
+    const { grads } = await lossAndGradientsAsync(context, state, fbanks, randomMasking(patchGrid(MICRO), batch, rng, config.mask), 'sum');
+    optimizer.apply(grads);
+    tf.dispose([...grads.values()]);
+  };
+  await step(); // first use creates optimizer slots and cached constants
+  const profile = await tf.profile(step);
+  optimizer.dispose();
+  state.dispose();
+  fbanks.dispose();
+  return profile.kernels.length;
+}
+
+async function leakRun(model: MaeModel, context: PassContext, steps: number) {
+  const batch = 3;
+  const state = new AdaptedParameters(encoderGroup(model, 'bias'), batch);
+  const config = resolveTttConfig({}, { vectorsOnly: true });
+  const optimizer = createOptimizer(config, state.variables, state.matrixNames);
+  const fbanks = seededFbanks(batch, SEED + 3);
+  const rng = createRng(SEED);
+  const step = async () => {
+    const { losses, grads } = await lossAndGradientsAsync(context, state, fbanks, randomMasking(patchGrid(MICRO), batch, rng, config.mask), 'sum');
+    optimizer.apply(grads);
+    tf.dispose([...grads.values()]);
+    if (!losses.every(Number.isFinite)) throw new Error('a BitFit loss is not finite');
+  };
+  await step();
+  const before = tf.memory().numTensors;
+  const started = performance.now();
+  for (let i = 0; i < steps; i++) await step();
+  const msPerStep = (performance.now() - started) / steps;
+  const after = tf.memory().numTensors;
+  optimizer.dispose();
+  state.dispose();
+  fbanks.dispose();
+  return { leak: { steps, before, after }, msPerStep };
+}
+
+/** Everything {@link ParityResult} holds, on the current backend; `leakSteps` BitFit steps for the tensor count. */
+export async function parityProbe(leakSteps: number): Promise<ParityResult> {
+  const model = createModel(MICRO, SEED);
+  const context = createPassContext(model, encoderGroup(model, 'bias'));
+  try {
+    const { loss, grads } = await lossAndAllGrads(model);
+    const { batched, perSample } = await batchedVersusPerSample(model, context);
+    const kernels = { B1: await kernelsPerStep(model, context, 1), B8: await kernelsPerStep(model, context, 8) };
+    const { leak, msPerStep } = await leakRun(model, context, leakSteps);
+    return { backend: tf.getBackend(), loss, grads, bitfitBatched: batched, bitfitPerSample: perSample, kernels, leak, msPerStep };
+  } finally {
+    context.frozen.dispose();
+    disposeModel(model);
+  }
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { formatAdapter, isSoftwareAdapter, type GpuAdapterInfo } from '../lib/backend/index.js';
+import { createModel, disposeModel } from '../lib/model/index.js';
+import { createPassContext, encoderGroup } from '../lib/ttt/index.js';
+import { kernelsPerStep, parityProbe, type ParityResult } from './helpers/gpu-parity.js';
+import { MICRO } from './helpers/models.js';
+
+/**
+ * Relative error allowed between WebGPU (Mesa's llvmpipe through OpenGL ES) and wasm, as
+ * max |a − b| / max |b| per tensor. Both compute in float32 with different summation orders;
+ * rounding through the micro model's ~10 layers measured ≤ 1e-6 (loss 1.6e-7, worst gradient
+ * 8e-7); a wrong kernel gives errors of order 1. 1e-4 leaves two orders of margin.
+ */
+const TOLERANCE = 1e-4;
+
+/** BitFit steps on WebGPU over which the tensor count must not move. */
+const LEAK_STEPS = 200;
+
+/** Set (as `.ci/run` does) to fail instead of skipping when no WebGPU adapter can be had. */
+const REQUIRE_ENV = 'TTT_SPEECH_REQUIRE_WEBGPU';
+
+function relativeError(actual: readonly number[], expected: readonly number[]): number {
+  assert.equal(actual.length, expected.length);
+  let scale = 1e-12;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]));
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  }
+  return worst / scale;
+}
+
+/** Runs the parity probe in a child process on the webgpu backend (Mesa's software renderer when there is no GPU). */
+function probeOnWebGpu(): (ParityResult & { adapter: GpuAdapterInfo }) | { skipped: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ttt-webgpu-'));
+  try {
+    const out = join(dir, 'result.json');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/gpu-parity-child.ts', out, String(LEAK_STEPS)], {
+      env: { ...process.env, TTT_SPEECH_BACKEND: 'webgpu', EGL_PLATFORM: process.env.EGL_PLATFORM ?? 'surfaceless', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmpdir() },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(run.status, 0, `the webgpu child failed (status ${run.status}, signal ${run.signal}):\n${run.stderr.slice(-3000)}`);
+    return JSON.parse(readFileSync(out, 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('WebGPU backend', () => {
+  it('recognises software adapters by name and formats an adapter for the log', () => {
+    const mesa = { vendor: '', architecture: '', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL ES 3.2 Mesa 22.3.6' };
+    assert.equal(isSoftwareAdapter(mesa), true);
+    assert.equal(isSoftwareAdapter({ vendor: 'google', architecture: '', device: 'SwiftShader Device (Subzero)', description: '' }), true);
+    assert.equal(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200', description: 'NVIDIA: 550.54' }), false);
+    assert.equal(isSoftwareAdapter({ vendor: 'nvidia', architecture: '', device: '', description: '' }, true), true);
+    const line = formatAdapter({ ...mesa, software: true, dawnFlags: ['backend=opengles'], featureLevel: 'compatibility' });
+    assert.match(line, /llvmpipe.*Mesa 22\.3\.6.*software renderer.*backend=opengles.*compatibility/);
+  });
+
+  it('names the reason when webgpu is requested and no adapter can be had', () => {
+    // EGL told to use X11 with no display: neither Vulkan (no driver here) nor OpenGL ES finds an adapter.
+    const script = "import('./lib/backend/index.ts').then(m => m.ensureBackend()).then(() => process.exit(0), e => { console.error(e.message); process.exit(3); })";
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      env: { ...process.env, TTT_SPEECH_BACKEND: 'webgpu', EGL_PLATFORM: 'x11', DISPLAY: '' },
+      encoding: 'utf8',
+    });
+    if (run.status === 0) return; // a hardware GPU answered: nothing to explain on this machine
+    assert.equal(run.status, 3, run.stderr);
+    assert.match(run.stderr, /TTT_SPEECH_BACKEND=webgpu was requested but could not be loaded .*no WebGPU adapter: .*found no/);
+  });
+
+  it('the GPU layout issues the same kernels per TTT step at B = 1 and B = 8 (cpu backend, in process)', async function () {
+    // The cpu backend takes the layout GPUs take (batched attention, gather, transpose flags), so the count needs no GPU.
+    const previous = tf.getBackend();
+    await tf.setBackend('cpu');
+    try {
+      const model = createModel(MICRO, 3);
+      const context = createPassContext(model, encoderGroup(model, 'bias'));
+      try {
+        const one = await kernelsPerStep(model, context, 1);
+        const eight = await kernelsPerStep(model, context, 8);
+        assert.ok(one > 100, `only ${one} kernels in a TTT step: the profile missed the step`);
+        assert.equal(eight, one, `kernels per batched-BitFit step: ${one} at B = 1, ${eight} at B = 8`);
+      } finally {
+        context.frozen.dispose();
+        disposeModel(model);
+      }
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
+
+  it('matches wasm on the software renderer: loss, every gradient, batched vs per-sample BitFit, kernels, no leak', async function () {
+    this.timeout(180_000);
+    const gpu = probeOnWebGpu();
+    if ('skipped' in gpu) {
+      if (process.env[REQUIRE_ENV]) assert.fail(`${REQUIRE_ENV} is set but no WebGPU adapter could be had: ${gpu.skipped}`);
+      console.log(`      (skipped: no WebGPU adapter: ${gpu.skipped})`);
+      this.skip();
+    }
+    assert.equal(gpu.backend, 'webgpu');
+    assert.ok(gpu.adapter && typeof gpu.adapter.device === 'string', 'the child reported no adapter');
+    const wasm = await parityProbe(2);
+    assert.equal(wasm.backend, tf.getBackend());
+
+    const lossError = Math.abs(gpu.loss - wasm.loss) / Math.abs(wasm.loss);
+    assert.ok(lossError <= TOLERANCE, `MAE loss: webgpu ${gpu.loss}, ${wasm.backend} ${wasm.loss}`);
+    assert.deepEqual(Object.keys(gpu.grads).sort(), Object.keys(wasm.grads).sort());
+    let worst = { name: '', error: 0 };
+    for (const [name, expected] of Object.entries(wasm.grads)) {
+      const error = relativeError(gpu.grads[name], expected);
+      if (error > worst.error) worst = { name, error };
+    }
+    assert.ok(worst.error <= TOLERANCE, `gradient of ${worst.name}: relative error ${worst.error}`);
+
+    // One batched-BitFit step equals the per-clip steps, on the GPU itself and against wasm.
+    assert.ok(relativeError(gpu.bitfitBatched.losses, gpu.bitfitPerSample.losses) <= TOLERANCE, 'batched and per-clip BitFit losses differ');
+    for (const [name, expected] of Object.entries(gpu.bitfitPerSample.biases)) {
+      assert.ok(relativeError(gpu.bitfitBatched.biases[name], expected) <= TOLERANCE, `${name} after one batched BitFit step differs from the per-clip step`);
+      assert.ok(relativeError(gpu.bitfitBatched.biases[name], wasm.bitfitBatched.biases[name]) <= TOLERANCE, `${name} after one BitFit step: webgpu differs from wasm`);
+    }
+
+    assert.equal(gpu.kernels.B8, gpu.kernels.B1, `kernels per step on webgpu: ${gpu.kernels.B1} at B = 1, ${gpu.kernels.B8} at B = 8`);
+    assert.equal(gpu.leak.steps, LEAK_STEPS);
+    assert.equal(gpu.leak.after, gpu.leak.before, `tensors before and after ${LEAK_STEPS} steps on webgpu`);
+    console.log(
+      `      webgpu on ${formatAdapter(gpu.adapter)}: loss error ${lossError.toExponential(1)}, worst gradient ${worst.error.toExponential(1)} (${worst.name}), ` +
+        `${gpu.kernels.B1} kernels per step at B = 1 and 8, ${gpu.msPerStep.toFixed(0)} ms per BitFit step at B = 3`,
+    );
+  });
+});
