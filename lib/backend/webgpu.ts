@@ -8,6 +8,8 @@
  * the webgpu backend is asked for by name; then, with no hardware adapter, Mesa's renderer
  * is reached through Dawn's OpenGL ES backend on a headless EGL display.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The GPU adapter a webgpu backend runs on, as Dawn describes it. */
 export interface GpuAdapterInfo {
@@ -25,6 +27,27 @@ export interface GpuAdapterInfo {
   dawnFlags: string[];
   /** `core` WebGPU, or `compatibility` (needed by Dawn's OpenGL ES backend). */
   featureLevel: 'core' | 'compatibility';
+}
+
+/**
+ * On Linux, whether any Vulkan driver is installed: the Vulkan loader finds drivers through
+ * JSON manifests ("ICD files") in fixed folders or named by environment variables. Without
+ * one, Dawn can find no hardware adapter, and asking it would only print its warnings on
+ * every start of a machine without a GPU. Elsewhere (Metal, D3D12) there is nothing to check.
+ */
+export function hasVulkanDriver(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (process.platform !== 'linux') return true;
+  if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES) return true;
+  const home = env.HOME ?? '';
+  const configDirs = [env.XDG_CONFIG_HOME ?? join(home, '.config'), ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(':'), '/etc'];
+  const dataDirs = [env.XDG_DATA_HOME ?? join(home, '.local/share'), ...(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(':')];
+  return [...configDirs, ...dataDirs].some((dir) => {
+    try {
+      return readdirSync(join(dir, 'vulkan', 'icd.d')).some((name) => name.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Minimal view of the WebGPU objects this module touches (the `webgpu` package types are optional). */
@@ -95,12 +118,14 @@ async function tryInstance(dawn: DawnModule, flags: string[], featureLevel: GpuA
  * look for Mesa's through OpenGL ES when no hardware adapter exists.
  */
 export async function installWebGpu(importOptional: (name: string) => Promise<Record<string, unknown>>, allowSoftware: boolean): Promise<GpuAdapterInfo> {
+  const userFlags = (process.env[DAWN_FLAGS_ENV] ?? '').split(';').map((f) => f.trim()).filter(Boolean);
+  const platformDefault = userFlags.length > 0 || hasVulkanDriver();
+  if (!platformDefault && !allowSoftware) throw new Error('no Vulkan driver is installed (no ICD file in the vulkan/icd.d folders), so there is no GPU adapter');
   const dawn = (await importOptional('webgpu')) as unknown as DawnModule;
   if (typeof dawn.create !== 'function') throw new Error("the 'webgpu' package loaded but has no create()");
   Object.assign(globalThis, dawn.globals);
-  const userFlags = (process.env[DAWN_FLAGS_ENV] ?? '').split(';').map((f) => f.trim()).filter(Boolean);
   const reasons: string[] = [];
-  let found = await tryInstance(dawn, userFlags, 'core');
+  let found = platformDefault ? await tryInstance(dawn, userFlags, 'core') : 'no Vulkan driver is installed';
   if (typeof found !== 'string' && found.info.software && !allowSoftware) {
     throw new Error(`only a software adapter was found (${formatAdapter(found.info)}); it is slower than wasm here, set TTT_SPEECH_BACKEND=webgpu to use it anyway`);
   }

@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { currentBackend } from '../backend/index.js';
 import type { MaeModel } from '../model/index.js';
 import { createProgress, packageVersion, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import { BatchedBitFit } from './batched-bitfit.js';
@@ -210,7 +211,13 @@ function environment(): Record<string, unknown> {
   } catch {
     // Used as a library outside its package folder: the version is a nicety, not a reason to fail.
   }
-  return { backend: tf.getBackend(), versions: { 'ttt-speech': version, tfjs: tf.version_core, node: process.versions.node } };
+  const chosen = currentBackend();
+  return {
+    backend: tf.getBackend(),
+    // The GPU a webgpu run computed on (vendor, architecture, device, driver), null on the CPU backends.
+    adapter: chosen?.name === tf.getBackend() ? chosen.adapter : null,
+    versions: { 'ttt-speech': version, tfjs: tf.version_core, node: process.versions.node, ...(chosen ? { [chosen.package]: chosen.packageVersion } : {}) },
+  };
 }
 
 type Store = (method: ResolvedMethod, traces: readonly ClipTrace[]) => Promise<void>;
