@@ -196,3 +196,17 @@ export function ensureBackend(options: EnsureBackendOptions = {}): Promise<Backe
 export function currentBackend(): BackendInfo | undefined {
   return chosen;
 }
+
+/**
+ * Waits until the device has run every kernel queued so far. GPU backends run kernels
+ * asynchronously, so a timing that ends without this (or a read-back of the last result)
+ * would stop before the work does; on the CPU backends kernels have already run and this
+ * returns at once.
+ */
+export async function finishQueuedWork(): Promise<void> {
+  if (tf.getBackend() !== 'webgpu') return;
+  const backend = tf.backend() as unknown as { submitQueue?: () => void; device?: { queue: { onSubmittedWorkDone(): Promise<void> } } };
+  // TF.js batches command buffers before submitting them; submit the pending ones first.
+  backend.submitQueue?.();
+  await backend.device?.queue.onSubmittedWorkDone();
+}
