@@ -96,7 +96,7 @@ describe('WebGPU backend', () => {
     }
   });
 
-  it('matches wasm on the software renderer: loss, every gradient, batched vs per-sample BitFit, kernels, no leak', async function () {
+  it('matches wasm on the software renderer: loss, every gradient, batched vs per-sample BitFit, kernels, uploads, checkpoint, no leak', async function () {
     this.timeout(180_000);
     const gpu = probeOnWebGpu();
     if ('skipped' in gpu) {
@@ -127,11 +127,16 @@ describe('WebGPU backend', () => {
     }
 
     assert.equal(gpu.kernels.B8, gpu.kernels.B1, `kernels per step on webgpu: ${gpu.kernels.B1} at B = 1, ${gpu.kernels.B8} at B = 8`);
+    // Uploads are the step's data (mask plan indices, the mask): constants are cached, so their number does not grow either.
+    assert.equal(gpu.uploads.B8, gpu.uploads.B1, `uploads per step on webgpu: ${gpu.uploads.B1} at B = 1, ${gpu.uploads.B8} at B = 8`);
+    assert.ok(gpu.uploads.B1 <= 10, `${gpu.uploads.B1} uploads per BitFit step: a constant or a ones() gradient is uploaded again`);
+    assert.deepEqual(gpu.checkpoint.mismatched, [], 'parameters that changed through a checkpoint saved and loaded on webgpu');
+    assert.equal(gpu.checkpoint.tensors, Object.keys(wasm.grads).length);
     assert.equal(gpu.leak.steps, LEAK_STEPS);
     assert.equal(gpu.leak.after, gpu.leak.before, `tensors before and after ${LEAK_STEPS} steps on webgpu`);
     console.log(
       `      webgpu on ${formatAdapter(gpu.adapter)}: loss error ${lossError.toExponential(1)}, worst gradient ${worst.error.toExponential(1)} (${worst.name}), ` +
-        `${gpu.kernels.B1} kernels per step at B = 1 and 8, ${gpu.msPerStep.toFixed(0)} ms per BitFit step at B = 3`,
+        `${gpu.kernels.B1} kernels and ${gpu.uploads.B1} uploads per step at B = 1 and 8, ${gpu.msPerStep.toFixed(0)} ms per BitFit step at B = 3`,
     );
   });
 });

@@ -10,7 +10,7 @@
  *   kernels per layer whatever the batch, which is what lets a batch cost about one sample.
  */
 import * as tf from '@tensorflow/tfjs';
-import { constant, prefersRank2Products } from './backend-traits.js';
+import { deviceConstant, prefersRank2Products } from './backend-traits.js';
 import { rowBlocks } from './blocks.js';
 import { customOp } from './custom-op.js';
 import { dense, type ForwardContext } from './layers.js';
@@ -54,7 +54,7 @@ export function multiHeadAttention(qkv: tf.Tensor2D, batch: number, tokens: numb
 function attentionBatched(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
   const width = qkv.shape[1] / 3;
   const layout: HeadLayout = { batch, tokens, numHeads, headDim: width / numHeads };
-  const scale = constant(1 / Math.sqrt(layout.headDim));
+  const scale = deviceConstant(1 / Math.sqrt(layout.headDim));
   const op = customOp<[tf.Tensor2D], tf.Tensor2D>((input, save) => {
     const [q, k, v] = tf.split(toHeadMajor(input, 3, layout), 3, 1) as tf.Tensor4D[]; // each [B, H, T, hd]
     const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale) as tf.Tensor4D); // [B, H, T, T]

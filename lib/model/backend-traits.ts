@@ -33,7 +33,7 @@ const constantsByBackend = new WeakMap<object, Map<number, tf.Scalar>>();
  * `value` as an operand: a cached scalar tensor on backends that would upload it on every
  * call, the plain number elsewhere. The cached tensors live as long as the backend.
  */
-export function constant(value: number): tf.Scalar | number {
+export function deviceConstant(value: number): tf.Scalar | number {
   if (!cachesConstants()) return value;
   const backend = tf.backend();
   let cache = constantsByBackend.get(backend);

@@ -3,14 +3,14 @@
  * - Matrix products go only through rank-2 `matMul`. On wasm their gradients transpose
  *   explicitly (transpose flags fall back to a scalar loop there); on a GPU they use the
  *   flags, one kernel each (see `backend-traits.ts`).
- * - Constants go through {@link constant}, so a GPU does not upload them on every call.
+ * - Constants go through {@link deviceConstant}, so a GPU does not upload them on every call.
  * - Dense, LayerNorm and GELU carry hand-written gradients (fewer, larger kernels than
  *   autodiff of their pieces; checked against autodiff in the tests).
  * - Every bias or LayerNorm affine vector may be shared (`[d]`) or per sample (`[B, 1, d]`),
  *   so a batch can hold one independent set of biases per clip (batched BitFit).
  */
 import * as tf from '@tensorflow/tfjs';
-import { constant, matMulNT, matMulTN } from './backend-traits.js';
+import { deviceConstant, matMulNT, matMulTN } from './backend-traits.js';
 import { customOp, type GradSave } from './custom-op.js';
 import type { FrozenWeights } from './frozen.js';
 import type { DenseParams, LayerNormParams } from './params.js';
@@ -116,7 +116,7 @@ function layerNormGrad(eps: number) {
     const mean = tf.mean(x, last, true);
     const centred = tf.sub(x, mean);
     const variance = tf.mean(tf.square(centred), last, true);
-    const invStd = tf.rsqrt(tf.add(variance, constant(eps)));
+    const invStd = tf.rsqrt(tf.add(variance, deviceConstant(eps)));
     const normed = tf.mul(centred, invStd);
     save([normed, invStd, gamma]);
     return {
@@ -158,13 +158,13 @@ const INV_SQRT2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 const geluOp = customOp<[tf.Tensor]>((x, save: GradSave) => {
-  const half = constant(0.5);
-  const cdf = tf.add(half, tf.mul(half, tf.erf(tf.mul(x, constant(INV_SQRT2)))));
+  const half = deviceConstant(0.5);
+  const cdf = tf.add(half, tf.mul(half, tf.erf(tf.mul(x, deviceConstant(INV_SQRT2)))));
   save([x, cdf]);
   return {
     value: tf.mul(x, cdf),
     gradFunc: (dy, [sx, sCdf]) => {
-      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), constant(-0.5))), constant(INV_SQRT_2PI));
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), deviceConstant(-0.5))), deviceConstant(INV_SQRT_2PI));
       return tf.mul(dy, tf.add(sCdf, tf.mul(sx, pdf)));
     },
   };

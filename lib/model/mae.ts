@@ -3,7 +3,7 @@
  * (`forward_loss`), and the whole pass from fbanks to loss.
  */
 import * as tf from '@tensorflow/tfjs';
-import { constant } from './backend-traits.js';
+import { deviceConstant } from './backend-traits.js';
 import { broadcastTokens } from './broadcast.js';
 import { customOp } from './custom-op.js';
 import type { ModelConfig } from './config.js';
@@ -94,20 +94,20 @@ export function forwardLoss(target: tf.Tensor3D, pred: tf.Tensor3D, mask: tf.Ten
   let goal: tf.Tensor = target;
   if (options.normPixLoss) {
     const { mean, variance } = tf.moments(target, -1, true);
-    goal = tf.div(tf.sub(target, mean), tf.sqrt(tf.add(variance, constant(1e-6))));
+    goal = tf.div(tf.sub(target, mean), tf.sqrt(tf.add(variance, deviceConstant(1e-6))));
   }
   const [batch, numPatches, patchDim] = pred.shape;
   const perSample = options.perSample ?? false;
   const op = customOp<[tf.Tensor3D], tf.Tensor>((input, save) => {
     const hidden = perSample ? tf.sum(mask, 1, true) : tf.sum(mask); // [B, 1] or scalar
-    const weights = tf.div(mask, tf.mul(tf.maximum(hidden, constant(1)), constant(patchDim))); // [B, N]
+    const weights = tf.div(mask, tf.mul(tf.maximum(hidden, deviceConstant(1)), deviceConstant(patchDim))); // [B, N]
     const diff = tf.sub(input, goal);
     const perPatch = tf.sum(tf.square(diff), -1); // [B, N]
     save([diff, weights]);
     return {
       value: perSample ? tf.sum(tf.mul(perPatch, weights), 1) : tf.sum(tf.mul(perPatch, weights)),
       gradFunc: (dy, [sDiff, sWeights]) => {
-        const scaled = tf.mul(perSample ? tf.reshape(dy, [batch, 1]) : dy, constant(2)); // [B, 1] or scalar
+        const scaled = tf.mul(perSample ? tf.reshape(dy, [batch, 1]) : dy, deviceConstant(2)); // [B, 1] or scalar
         return tf.mul(sDiff, tf.reshape(tf.mul(sWeights, scaled), [batch, numPatches, 1]));
       },
     };

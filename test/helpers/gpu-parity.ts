@@ -1,8 +1,22 @@
 // The micro model's MAE loss and gradients, one batched-BitFit TTT step and its per-sample
 // equivalent, kernel counts and a long run's tensor count, computed on whatever backend is set.
 // Only asynchronous reads: the webgpu backend in Node cannot read a tensor synchronously.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createModel, disposeModel, forwardMae, patchGrid, randomMasking, selectParameters, type MaeModel } from '../../lib/model/index.js';
+import {
+  createModel,
+  disposeModel,
+  forwardMae,
+  loadCheckpoint,
+  namedParameters,
+  patchGrid,
+  randomMasking,
+  saveCheckpointAsync,
+  selectParameters,
+  type MaeModel,
+} from '../../lib/model/index.js';
 import {
   AdaptedParameters,
   createOptimizer,
@@ -28,6 +42,10 @@ export interface ParityResult {
   bitfitPerSample: { losses: number[]; biases: Record<string, number[]> };
   /** Kernels `tf.profile` counts in one batched-BitFit step, by batch size. */
   kernels: Record<string, number>;
+  /** Tensors uploaded from the CPU to the GPU in that step, by batch size; empty off WebGPU. */
+  uploads: Record<string, number>;
+  /** Checkpoint saved (asynchronous reads) and loaded back: parameters stored, and those not equal bit for bit. */
+  checkpoint: { tensors: number; mismatched: string[] };
   /** Tensor count around `steps` batched-BitFit steps (after one warm-up step). */
   leak: { steps: number; before: number; after: number };
   /** Milliseconds per batched-BitFit step at B = 3 over the leak run (for the report, not checked). */
@@ -117,8 +135,36 @@ async function stepOnRow(context: PassContext, model: MaeModel, clip: tf.Tensor3
   return { losses: Array.from(losses), biases };
 }
 
-/** Kernels of one batched-BitFit step (passes and update) at `batch`. */
+/** Tensors copied from host memory to the GPU (TF.js's `uploadToGPU` with values on the CPU) while `work` runs; `null` off WebGPU. */
+async function countUploads(work: () => Promise<unknown>): Promise<number | null> {
+  type Entry = { values?: unknown; resource?: unknown };
+  const backend = tf.backend() as unknown as { uploadToGPU?: (dataId: object) => void; tensorMap?: { get(dataId: object): Entry | undefined } };
+  const upload = backend.uploadToGPU;
+  if (tf.getBackend() !== 'webgpu' || !upload || !backend.tensorMap) {
+    await work();
+    return null;
+  }
+  const tensorMap = backend.tensorMap;
+  let count = 0;
+  backend.uploadToGPU = (dataId: object) => {
+    const entry = tensorMap.get(dataId);
+    if (entry && entry.resource == null && entry.values != null) count++;
+    upload.call(backend, dataId);
+  };
+  try {
+    await work();
+  } finally {
+    backend.uploadToGPU = upload;
+  }
+  return count;
+}
+
+/** Kernels (and uploads, on WebGPU) of one batched-BitFit step (passes and update) at `batch`. */
 export async function kernelsPerStep(model: MaeModel, context: PassContext, batch: number): Promise<number> {
+  return (await stepCounts(model, context, batch)).kernels;
+}
+
+async function stepCounts(model: MaeModel, context: PassContext, batch: number): Promise<{ kernels: number; uploads: number | null }> {
   const state = new AdaptedParameters(encoderGroup(model, 'bias'), batch);
   const config = resolveTttConfig({}, { vectorsOnly: true });
   const optimizer = createOptimizer(config, state.variables, state.matrixNames);
@@ -131,10 +177,34 @@ export async function kernelsPerStep(model: MaeModel, context: PassContext, batc
   };
   await step(); // first use creates optimizer slots and cached constants
   const profile = await tf.profile(step);
+  const uploads = await countUploads(step);
   optimizer.dispose();
   state.dispose();
   fbanks.dispose();
-  return profile.kernels.length;
+  return { kernels: profile.kernels.length, uploads };
+}
+
+async function checkpointRoundTrip(model: MaeModel): Promise<{ tensors: number; mismatched: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ttt-parity-ckpt-'));
+  try {
+    await saveCheckpointAsync(join(dir, 'ckpt'), model);
+    const loaded = loadCheckpoint(join(dir, 'ckpt'));
+    tf.dispose([...loaded.tensors.values()]);
+    const restored = namedParameters(loaded.model);
+    const mismatched: string[] = [];
+    let tensors = 0;
+    for (const [name, variable] of namedParameters(model)) {
+      tensors++;
+      const a = new Uint32Array(((await variable.data()) as Float32Array).slice().buffer);
+      const other = restored.get(name);
+      const b = other ? new Uint32Array(((await other.data()) as Float32Array).slice().buffer) : new Uint32Array(0);
+      if (a.length !== b.length || a.some((v, i) => v !== b[i])) mismatched.push(name);
+    }
+    disposeModel(loaded.model);
+    return { tensors, mismatched };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function leakRun(model: MaeModel, context: PassContext, steps: number) {
@@ -169,9 +239,13 @@ export async function parityProbe(leakSteps: number): Promise<ParityResult> {
   try {
     const { loss, grads } = await lossAndAllGrads(model);
     const { batched, perSample } = await batchedVersusPerSample(model, context);
-    const kernels = { B1: await kernelsPerStep(model, context, 1), B8: await kernelsPerStep(model, context, 8) };
+    const one = await stepCounts(model, context, 1);
+    const eight = await stepCounts(model, context, 8);
+    const kernels = { B1: one.kernels, B8: eight.kernels };
+    const uploads: Record<string, number> = one.uploads === null || eight.uploads === null ? {} : { B1: one.uploads, B8: eight.uploads };
+    const checkpoint = await checkpointRoundTrip(model);
     const { leak, msPerStep } = await leakRun(model, context, leakSteps);
-    return { backend: tf.getBackend(), loss, grads, bitfitBatched: batched, bitfitPerSample: perSample, kernels, leak, msPerStep };
+    return { backend: tf.getBackend(), loss, grads, bitfitBatched: batched, bitfitPerSample: perSample, kernels, uploads, checkpoint, leak, msPerStep };
   } finally {
     context.frozen.dispose();
     disposeModel(model);
