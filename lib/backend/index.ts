@@ -6,7 +6,8 @@
  * Order, unless `TTT_SPEECH_BACKEND` names one: `tensorflow` (native libtensorflow through
  * `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`, when either is installed and
  * loads), then `webgpu` (`@tensorflow/tfjs-backend-webgpu` on Dawn, when a hardware GPU
- * adapter is found), then `wasm` (`@tensorflow/tfjs-backend-wasm`, measured 4–30× faster than
+ * adapter is found and the caller reads results asynchronously, see
+ * {@link EnsureBackendOptions.readsAsync}), then `wasm` (`@tensorflow/tfjs-backend-wasm`, measured 4–30× faster than
  * `cpu` on a 2-core machine), then the pure-JavaScript `cpu` backend. A software GPU adapter
  * (Mesa, SwiftShader) is used only when `webgpu` is asked for by name.
  */
@@ -103,10 +104,17 @@ function parseRequested(value: string | undefined): BackendName | undefined {
   throw new Error(`${BACKEND_ENV}=${value} is not a backend ttt-speech knows; use one of: ${ALL.join(', ')}`);
 }
 
-async function choose(requested: BackendName | undefined, log: (line: string) => void): Promise<BackendInfo> {
+/** Why webgpu is passed over for a caller that has not said it reads asynchronously. */
+const SYNC_READS_NOTE = `not chosen by itself here: this code reads tensors synchronously, which the webgpu backend cannot do in Node (${BACKEND_ENV}=webgpu forces it)`;
+
+async function choose(requested: BackendName | undefined, readsAsync: boolean, log: (line: string) => void): Promise<BackendInfo> {
   const skipped: { name: string; why: string }[] = [];
   const list = candidates(requested).filter((c) => requested === undefined || c.name === requested);
   for (const candidate of list) {
+    if (candidate.name === 'webgpu' && requested === undefined && !readsAsync) {
+      skipped.push({ name: candidate.package, why: SYNC_READS_NOTE });
+      continue;
+    }
     try {
       const { version: packageVersion, adapter } = await candidate.load();
       const ok = await tf.setBackend(candidate.name);
@@ -168,6 +176,15 @@ function explainSyncReads(): void {
 export interface EnsureBackendOptions {
   /** Where the one-time choice line goes; default: standard error. */
   log?: (line: string) => void;
+  /**
+   * The caller reads results only asynchronously (`await tensor.data()`), so the webgpu
+   * backend may be chosen by itself when a hardware adapter is found (the benchmark does).
+   * Default false: the TTT runners, the experiment runner, training and the feature pipeline
+   * still read synchronously, which the webgpu backend cannot do in Node, so without this
+   * webgpu is used only when `TTT_SPEECH_BACKEND=webgpu` asks for it. Only the first call's
+   * options count: the choice is made once per process.
+   */
+  readsAsync?: boolean;
 }
 
 /**
@@ -181,7 +198,7 @@ export function ensureBackend(options: EnsureBackendOptions = {}): Promise<Backe
     // reports what it chose and why, so the banner is noise.
     tf.env().set('PROD', true);
     const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-    pending = choose(parseRequested(process.env[BACKEND_ENV]), log).then(
+    pending = choose(parseRequested(process.env[BACKEND_ENV]), options.readsAsync === true, log).then(
       (info) => (chosen = info),
       (err) => {
         pending = undefined;

@@ -202,7 +202,8 @@ function backendSummary(backend: BackendInfo): BenchInfo['backend'] {
 export async function runBench(options: BenchOptions = {}): Promise<BenchRun> {
   const started = performance.now();
   const date = new Date().toISOString();
-  const backend = await ensureBackend();
+  // Every case reads its results asynchronously, so a GPU found by WebGPU may be used.
+  const backend = await ensureBackend({ readsAsync: true });
   const checkpoint = resolve(options.checkpoint ?? join(packageRoot(), 'models', 'mae-tiny'));
   const modelName = readModelName(checkpoint); // fails before any timing when the folder is not a checkpoint
   const spec = repeatSpec(options);
