@@ -188,7 +188,7 @@ describe('WebGPU backend', () => {
     assert.equal(gpu.leak.after, gpu.leak.before, `tensors before and after ${LEAK_STEPS} steps on webgpu`);
     console.log(
       `      webgpu on ${formatAdapter(gpu.adapter)}: loss error ${lossError.toExponential(1)}, worst gradient ${worst.error.toExponential(1)} (${worst.name}), ` +
-        `${gpu.kernels.B1} kernels and ${gpu.uploads.B1} uploads per step at B = 1 and 8, ${gpu.msPerStep.toFixed(0)} ms per BitFit step at B = 3`,
+        `${gpu.kernels.B1} kernels and ${gpu.uploads.B1} uploads per step at B = 1 and 8, ${gpu.msPerStep.toFixed(0)} ms per BitFit step at B = 2`,
     );
   });
 });

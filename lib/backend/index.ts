@@ -7,12 +7,15 @@
  * `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`, when either is installed and
  * loads), then `webgpu` (`@tensorflow/tfjs-backend-webgpu` on Dawn, when a hardware GPU
  * adapter is found and the caller reads results asynchronously, see
- * {@link EnsureBackendOptions.readsAsync}), then `wasm` (`@tensorflow/tfjs-backend-wasm`, measured 4–30× faster than
- * `cpu` on a 2-core machine), then the pure-JavaScript `cpu` backend. A software GPU adapter
+ * {@link EnsureBackendOptions.readsAsync}), then `wasm` (`@tensorflow/tfjs-backend-wasm`,
+ * measured 4–30× faster than `cpu` on a 2-core machine), then the pure-JavaScript `cpu`
+ * backend. A software GPU adapter
  * (Mesa, SwiftShader) is used only when `webgpu` is asked for by name.
  */
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { packageRoot } from '../util/paths.js';
 import { formatAdapter, installWebGpu, type GpuAdapterInfo } from './webgpu.js';
 
 export { formatAdapter, isSoftwareAdapter, DAWN_FLAGS_ENV, type GpuAdapterInfo } from './webgpu.js';
@@ -80,9 +83,7 @@ function candidates(requested: BackendName | undefined): Candidate[] {
       load: async () => {
         const adapter = await installWebGpu(importOptional, requested === 'webgpu');
         await importOptional('@tensorflow/tfjs-backend-webgpu');
-        // The package exports no version constant; its package.json has it.
-        const { version } = createRequire(import.meta.url)('@tensorflow/tfjs-backend-webgpu/package.json') as { version: string };
-        return { version, adapter };
+        return { version: webgpuBackendVersion(), adapter };
       },
     },
     {
@@ -102,6 +103,20 @@ function parseRequested(value: string | undefined): BackendName | undefined {
   const name = value.trim().toLowerCase();
   if ((ALL as readonly string[]).includes(name)) return name as BackendName;
   throw new Error(`${BACKEND_ENV}=${value} is not a backend ttt-speech knows; use one of: ${ALL.join(', ')}`);
+}
+
+/**
+ * The version of `@tensorflow/tfjs-backend-webgpu`, which exports no version constant, from
+ * its package.json as resolved from the project folder (`import.meta` is unavailable where
+ * tslab compiles the library to CommonJS).
+ */
+function webgpuBackendVersion(): string {
+  try {
+    const require = createRequire(join(packageRoot(), 'package.json'));
+    return (require('@tensorflow/tfjs-backend-webgpu/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Why webgpu is passed over for a caller that has not said it reads asynchronously. */

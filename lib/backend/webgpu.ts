@@ -138,9 +138,15 @@ export async function installWebGpu(importOptional: (name: string) => Promise<Re
   }
   if (typeof found === 'string') {
     reasons.push(found);
-    const hint = allowSoftware
-      ? 'install a GPU driver with Vulkan (Linux), or for the CPU-only path Mesa (Debian: libvulkan1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)'
-      : 'no GPU driver Dawn can use (Linux needs the Vulkan loader, libvulkan1, and the vendor Vulkan driver)';
+    const driver =
+      process.platform === 'linux'
+        ? 'Linux needs the Vulkan loader (libvulkan1) and the GPU vendor\'s Vulkan driver'
+        : process.platform === 'darwin'
+          ? 'macOS needs a Metal GPU'
+          : 'Windows needs a GPU driver with Direct3D 12';
+    const hint = allowSoftware && process.platform === 'linux'
+      ? `${driver}; for the CPU-only path install Mesa (Debian: libvulkan1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)`
+      : driver;
     throw new Error(`no WebGPU adapter: ${reasons.join('; ')}; ${hint}`);
   }
   const nav = ((globalThis as { navigator?: object }).navigator ??= {}) as object;
