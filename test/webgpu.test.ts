@@ -8,7 +8,7 @@ import { formatAdapter, isSoftwareAdapter, type GpuAdapterInfo } from '../lib/ba
 import { createModel, disposeModel, forwardLoss, multiHeadAttention, poolTokens } from '../lib/model/index.js';
 import { createRng } from '../lib/util/index.js';
 import { createPassContext, encoderGroup } from '../lib/ttt/index.js';
-import { kernelsPerStep, parityProbe, type ParityResult } from './helpers/gpu-parity.js';
+import { kernelsPerStep, parityProbe, syncRunnerTraces, type ParityResult } from './helpers/gpu-parity.js';
 import { MICRO } from './helpers/models.js';
 
 /**
@@ -160,6 +160,9 @@ describe('WebGPU backend', () => {
     assert.ok(gpu.adapter && typeof gpu.adapter.device === 'string', 'the child reported no adapter');
     const wasm = await parityProbe(2);
     assert.equal(wasm.backend, tf.getBackend());
+    // On wasm the asynchronous runners give exactly what the synchronous ones give.
+    const sync = syncRunnerTraces();
+    assert.deepEqual(wasm.runners, sync);
 
     const lossError = Math.abs(gpu.loss - wasm.loss) / Math.abs(wasm.loss);
     assert.ok(lossError <= TOLERANCE, `MAE loss: webgpu ${gpu.loss}, ${wasm.backend} ${wasm.loss}`);
@@ -184,6 +187,14 @@ describe('WebGPU backend', () => {
     assert.ok(gpu.uploads.B1 <= 10, `${gpu.uploads.B1} uploads per BitFit step: a constant or a ones() gradient is uploaded again`);
     assert.deepEqual(gpu.checkpoint.mismatched, [], 'parameters that changed through a checkpoint saved and loaded on webgpu');
     assert.equal(gpu.checkpoint.tensors, Object.keys(wasm.grads).length);
+    // The TTT runners, reading asynchronously on the GPU, follow the same trajectory as on wasm.
+    const steps = (traces: { loss: number; logits: number[] }[][]) => traces.flat();
+    const gpuSteps = [...steps(gpu.runners.bitfit), ...gpu.runners.perSample];
+    const wasmSteps = [...steps(wasm.runners.bitfit), ...wasm.runners.perSample];
+    assert.equal(gpuSteps.length, wasmSteps.length);
+    assert.ok(relativeError(gpuSteps.map((s) => s.loss), wasmSteps.map((s) => s.loss)) <= TOLERANCE, 'TTT runner losses differ from wasm');
+    assert.ok(relativeError(gpuSteps.flatMap((s) => s.logits), wasmSteps.flatMap((s) => s.logits)) <= TOLERANCE, 'TTT runner logits differ from wasm');
+
     assert.equal(gpu.leak.steps, LEAK_STEPS);
     assert.equal(gpu.leak.after, gpu.leak.before, `tensors before and after ${LEAK_STEPS} steps on webgpu`);
     console.log(

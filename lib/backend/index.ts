@@ -194,9 +194,9 @@ export interface EnsureBackendOptions {
   /**
    * The caller reads results only asynchronously (`await tensor.data()`), so the webgpu
    * backend may be chosen by itself when a hardware adapter is found (the benchmark does).
-   * Default false: the TTT runners, the experiment runner, training and the feature pipeline
-   * still read synchronously, which the webgpu backend cannot do in Node, so without this
-   * webgpu is used only when `TTT_SPEECH_BACKEND=webgpu` asks for it. Only the first call's
+   * Default false: the online TTT runner, head training, the feature pipeline and so the
+   * experiment runner still read synchronously, which the webgpu backend cannot do in Node,
+   * so without this webgpu is used only when `TTT_SPEECH_BACKEND=webgpu` asks for it. Only the first call's
    * options count: the choice is made once per process.
    */
   readsAsync?: boolean;

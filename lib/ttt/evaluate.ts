@@ -248,7 +248,8 @@ async function runMethod(
   if (spec.batch !== undefined && method.adapts) {
     const runner = new BatchedBitFit(model, { batch: spec.batch, group, config, hooks: ttt });
     try {
-      for (let start = 0; start < pending.length; start += spec.batch) await store(method, runner.adaptBatch(pending.slice(start, start + spec.batch)));
+      // Asynchronous reads: the same traces as adaptBatch, and the only way on the webgpu backend.
+      for (let start = 0; start < pending.length; start += spec.batch) await store(method, await runner.adaptBatchAsync(pending.slice(start, start + spec.batch)));
     } finally {
       runner.dispose();
     }
@@ -256,7 +257,7 @@ async function runMethod(
   }
   const runner = new PerSampleTtt(model, { group, config, hooks: ttt });
   try {
-    for (const clip of pending) await store(method, [runner.adapt(clip)]);
+    for (const clip of pending) await store(method, [await runner.adaptAsync(clip)]);
   } finally {
     runner.dispose();
   }

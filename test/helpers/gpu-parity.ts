@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  attachHead,
   createModel,
   disposeModel,
   forwardMae,
@@ -19,6 +20,8 @@ import {
 } from '../../lib/model/index.js';
 import {
   AdaptedParameters,
+  BatchedBitFit,
+  PerSampleTtt,
   createOptimizer,
   createPassContext,
   encoderGroup,
@@ -48,6 +51,11 @@ export interface ParityResult {
   checkpoint: { tensors: number; mismatched: string[] };
   /** Tensor count around `steps` batched-BitFit steps (after one warm-up step). */
   leak: { steps: number; before: number; after: number };
+  /**
+   * The TTT runners with asynchronous reads: batched BitFit of 3 clips for 3 steps and per-sample
+   * TTT of all parameters on one clip for 2 steps; losses and logits of every step, per clip.
+   */
+  runners: { bitfit: { loss: number; logits: number[] }[][]; perSample: { loss: number; logits: number[] }[] };
   /** Milliseconds per batched-BitFit step at B = 2 over the leak run (for the report, not checked). */
   msPerStep: number;
 }
@@ -232,6 +240,46 @@ async function leakRun(model: MaeModel, context: PassContext, steps: number) {
   return { leak: { steps, before, after }, msPerStep };
 }
 
+function runnerSetup() {
+  const model = createModel(MICRO, SEED + 4);
+  attachHead(model, { numClasses: 3 }, SEED);
+  const rng = createRng(SEED + 5);
+  const clips = Array.from({ length: 3 }, (_, i) => ({
+    id: `clip-${i}`,
+    label: i,
+    fbank: Float32Array.from({ length: FRAMES * MELS }, () => 2 * rng() - 1),
+  }));
+  const bitfit = new BatchedBitFit(model, { batch: 3, config: { steps: 3 } });
+  const perSample = new PerSampleTtt(model, { group: 'all', config: { steps: 2 } });
+  const dispose = () => {
+    bitfit.dispose();
+    perSample.dispose();
+    disposeModel(model);
+  };
+  return { clips, bitfit, perSample, dispose };
+}
+
+const stepsOf = (trace: { steps: { loss: number; logits: number[] }[] }) => trace.steps.map(({ loss, logits }) => ({ loss, logits }));
+
+async function runnerTraces(): Promise<ParityResult['runners']> {
+  const { clips, bitfit, perSample, dispose } = runnerSetup();
+  try {
+    return { bitfit: (await bitfit.adaptBatchAsync(clips)).map(stepsOf), perSample: stepsOf(await perSample.adaptAsync(clips[0])) };
+  } finally {
+    dispose();
+  }
+}
+
+/** The runner traces of {@link ParityResult} made with the synchronous runners (CPU backends only). */
+export function syncRunnerTraces(): ParityResult['runners'] {
+  const { clips, bitfit, perSample, dispose } = runnerSetup();
+  try {
+    return { bitfit: bitfit.adaptBatch(clips).map(stepsOf), perSample: stepsOf(perSample.adapt(clips[0])) };
+  } finally {
+    dispose();
+  }
+}
+
 /** Everything {@link ParityResult} holds, on the current backend; `leakSteps` BitFit steps for the tensor count. */
 export async function parityProbe(leakSteps: number): Promise<ParityResult> {
   const model = createModel(MICRO, SEED);
@@ -244,8 +292,9 @@ export async function parityProbe(leakSteps: number): Promise<ParityResult> {
     const kernels = { B1: one.kernels, B8: eight.kernels };
     const uploads: Record<string, number> = one.uploads === null || eight.uploads === null ? {} : { B1: one.uploads, B8: eight.uploads };
     const checkpoint = await checkpointRoundTrip(model);
+    const runners = await runnerTraces();
     const { leak, msPerStep } = await leakRun(model, context, leakSteps);
-    return { backend: tf.getBackend(), loss, grads, bitfitBatched: batched, bitfitPerSample: perSample, kernels, uploads, checkpoint, leak, msPerStep };
+    return { backend: tf.getBackend(), loss, grads, bitfitBatched: batched, bitfitPerSample: perSample, kernels, uploads, checkpoint, runners, leak, msPerStep };
   } finally {
     context.frozen.dispose();
     disposeModel(model);
