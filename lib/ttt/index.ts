@@ -24,7 +24,7 @@ export { AdaptedParameters } from './state.js';
 export { maskSeed, stackMasks, stepMask } from './masks.js';
 export { classify, createPassContext, lossAndGradients, lossAndGradientsAsync, maeLosses } from './passes.js';
 export type { Classification, LossAndGradients, LossReduction, PassContext } from './passes.js';
-export { adaptClips, isDiverged } from './adapt.js';
+export { adaptClips, adaptClipsAsync, isDiverged } from './adapt.js';
 export type { AdaptRun } from './adapt.js';
 export { PerSampleTtt, tttClip, tttPerSample } from './per-sample.js';
 export type { PerSampleOptions } from './per-sample.js';
