@@ -11,7 +11,12 @@ the same cases as lib/bench on the CPU with random inputs of the model's shape:
   ttt-all-per-sample     one TTT step: MAE loss + grads of every encoder tensor + SGD update
   ttt-bias-per-sample    the same for the encoder biases only (BitFit)
   ttt-bias-batched-B<n>  BitFit with one bias copy [B,1,d] per clip, sum of per-clip losses
+  ttt-all-batched-B<n>   all-parameter TTT step of one copy shared by B clips, mean loss
   pretrain-step-B<n>     MAE pre-training step: encoder+decoder grads, clip 1, AdamW
+
+--device cuda runs every case but the fbank on the GPU, eagerly (no compilation, as TF.js
+runs op by op), and synchronises the device before the clock starts and after each call, so
+a figure covers the call's GPU work. Masks are drawn on the CPU and uploaded, as lib/ does.
 
 Every choice mirrors lib/: weights stored [in, out]; fused qkv laid out [q | k | v] with
 heads of consecutive columns; pre-norm blocks, exact (erf) GELU, LayerNorm eps from the
@@ -64,6 +69,7 @@ HEAD_CLASSES = 4
 TTT_LR = {"all": 5e-3, "bias": 0.2}
 TTT_MOMENTUM = 0.9
 MASK_RATIO = 0.75
+DEVICE = torch.device("cpu")  # set from --device in main()
 PRETRAIN = {"lr": 1.5e-3, "betas": (0.9, 0.95), "weight_decay": 0.05, "clip": 1.0, "eps": 1e-8}
 
 
@@ -206,8 +212,8 @@ class Model:
         tp, fp = cfg["inputFrames"] // cfg["patchSize"], cfg["melBins"] // cfg["patchSize"]
         self.num_patches = tp * fp
         self.keep = max(1, round(self.num_patches * (1 - MASK_RATIO)))
-        self.pos_enc = sincos_position_embedding(cfg["embedDim"], tp, fp)
-        self.pos_dec = sincos_position_embedding(cfg["decoderEmbedDim"], tp, fp)
+        self.pos_enc = sincos_position_embedding(cfg["embedDim"], tp, fp).to(DEVICE)
+        self.pos_dec = sincos_position_embedding(cfg["decoderEmbedDim"], tp, fp).to(DEVICE)
 
     def encoder(self, p, patches, ids_keep=None):
         cfg = self.cfg
@@ -237,7 +243,8 @@ class Model:
         ids_restore = torch.argsort(ids_shuffle, dim=1)
         mask = torch.ones(batch, self.num_patches)
         mask[:, : self.keep] = 0
-        return ids_shuffle[:, : self.keep], ids_restore, torch.gather(mask, 1, ids_restore)
+        mask = torch.gather(mask, 1, ids_restore)
+        return ids_shuffle[:, : self.keep].to(DEVICE), ids_restore.to(DEVICE), mask.to(DEVICE)
 
     def mae_losses(self, p, fbanks, generator):
         """[B] per-clip MAE losses (mean squared error over the hidden patches)."""
@@ -320,7 +327,7 @@ class Case:
 
 
 def random_fbanks(model, batch, generator):
-    return torch.randn(batch, model.cfg["inputFrames"], model.cfg["melBins"], generator=generator)
+    return torch.randn(batch, model.cfg["inputFrames"], model.cfg["melBins"], generator=generator).to(DEVICE)
 
 
 def fbank_case(model, generator):
@@ -334,7 +341,7 @@ def fbank_case(model, generator):
 
 
 def forward_case(model, generator):
-    head = (torch.randn(model.cfg["embedDim"], HEAD_CLASSES, generator=generator) * 0.01, torch.zeros(HEAD_CLASSES))
+    head = ((torch.randn(model.cfg["embedDim"], HEAD_CLASSES, generator=generator) * 0.01).to(DEVICE), torch.zeros(HEAD_CLASSES, device=DEVICE))
     fbanks = random_fbanks(model, 1, generator)
 
     def run():
@@ -344,11 +351,12 @@ def forward_case(model, generator):
     return Case(run)
 
 
-def ttt_case(model, group, batch, generator):
-    """One TTT step: MAE loss on a fresh mask, backward, SGD momentum. `batch` None: per-sample copies of the parameters' own shape."""
+def ttt_case(model, group, batch, generator, shared_clips=None):
+    """One TTT step: MAE loss on a fresh mask, backward, SGD momentum. `batch` None: per-sample copies of the
+    parameters' own shape, on one clip, or on `shared_clips` clips with the mean of their losses."""
     source = model.params
     trained_names = [n for n in source if n.startswith("encoder.") and (group == "all" or n.endswith(".bias"))]
-    clips = batch or 1
+    clips = batch or shared_clips or 1
     fbanks = random_fbanks(model, clips, generator)
     state = {}
 
@@ -363,9 +371,9 @@ def ttt_case(model, group, batch, generator):
 
     def run():
         losses = model.mae_losses(state["params"], fbanks, generator)
-        losses.sum().backward()
+        (losses.mean() if shared_clips else losses.sum()).backward()
         state["optimizer"].step()
-        losses.detach().numpy()  # read back, as lib/ttt reads the losses
+        losses.detach().cpu().numpy()  # read back, as lib/ttt reads the losses
 
     reset()
     return Case(run, reset)
@@ -395,7 +403,8 @@ def pretrain_case(model, batch, generator):
 
 def make_case(name, model, generator):
     if name == f"fbank-{FBANK_SECONDS}s":
-        return fbank_case(model, generator)
+        # The fbank runs on the CPU in lib/ as well before the model sees it; on CUDA it is left out.
+        return fbank_case(model, generator) if DEVICE.type == "cpu" else None
     if name == "forward-per-sample":
         return forward_case(model, generator)
     if name == "ttt-all-per-sample":
@@ -404,6 +413,8 @@ def make_case(name, model, generator):
         return ttt_case(model, "bias", None, generator)
     if name.startswith("ttt-bias-batched-B"):
         return ttt_case(model, "bias", int(name[len("ttt-bias-batched-B"):]), generator)
+    if name.startswith("ttt-all-batched-B"):
+        return ttt_case(model, "all", None, generator, shared_clips=int(name[len("ttt-all-batched-B"):]))
     if name.startswith("pretrain-step-B"):
         return pretrain_case(model, int(name[len("pretrain-step-B"):]), generator)
     return None
@@ -421,6 +432,11 @@ def blas_library():
     return ", ".join(os.path.realpath(p) for p in paths) or "built in"
 
 
+def synchronise():
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def time_case(case, warmup, repeats):
     for _ in range(warmup):
         case.reset()
@@ -428,8 +444,10 @@ def time_case(case, warmup, repeats):
     samples = []
     for _ in range(repeats):
         case.reset()
+        synchronise()
         started = time.perf_counter()
         case.run()
+        synchronise()
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
 
@@ -442,7 +460,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args()
+    global DEVICE
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch finds no CUDA device")
+    DEVICE = torch.device(args.device)
 
     torch.set_num_threads(args.threads)
     try:
@@ -453,6 +476,7 @@ def main():
     with open(os.path.join(args.checkpoint, "config.json"), encoding="utf8") as f:
         cfg = json.load(f)["model"]
     params, how = load_parameters(args.checkpoint, cfg, generator)
+    params = {n: t.to(DEVICE) for n, t in params.items()}
     model = Model(cfg, params)
 
     results = []
@@ -469,6 +493,7 @@ def main():
         "repeats": args.repeats,
         "model": how,
         "blas": blas_library(),
+        "device": torch.cuda.get_device_name(DEVICE) if DEVICE.type == "cuda" else "cpu",
     }
     json.dump({"info": info, "cases": results}, sys.stdout)
     sys.stdout.write("\n")

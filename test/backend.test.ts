@@ -14,12 +14,21 @@ describe('backend chooser', () => {
     assert.deepEqual(sum, [4, 6]);
   });
 
-  it('prefers a native or wasm backend over the pure-JS cpu backend when one loads', async () => {
+  it('prefers a native, GPU or wasm backend over the pure-JS cpu backend when one loads', async () => {
     const info = await ensureBackend();
     if (info.name === 'cpu') {
       assert.ok(info.skipped.some((s) => s.name === '@tensorflow/tfjs-backend-wasm'), 'cpu chosen without trying wasm');
     } else {
-      assert.ok(['tensorflow', 'wasm'].includes(info.name));
+      assert.ok(['tensorflow', 'webgpu', 'wasm'].includes(info.name));
+    }
+    // An adapter is reported exactly when the backend is webgpu; a software one only when webgpu was asked for.
+    assert.equal(info.adapter !== null, info.name === 'webgpu');
+    if (info.adapter?.software) assert.match(info.reason, /requested/);
+    if (info.name !== 'webgpu' && !process.env.TTT_SPEECH_BACKEND) {
+      // The test set-up does not declare asynchronous reads, so webgpu is passed over, with the reason.
+      const webgpu = info.skipped.find((s) => s.name === '@tensorflow/tfjs-backend-webgpu');
+      assert.ok(webgpu, 'webgpu is missing from the backends tried before wasm');
+      if (info.name === 'wasm') assert.match(webgpu.why, /synchronously/);
     }
   });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  LARGE_BATCH_CASES,
   NO_TORCH_NOTE,
   benchCaseNames,
   findTorchPython,
@@ -61,6 +62,15 @@ describe('bench', () => {
     assert.deepEqual(selectCases(['fbank']).map((c) => c.name), ['fbank-4s']);
     assert.throws(() => selectCases(['nope']), /no benchmark case .*nope/);
     assert.throws(() => selectCases(['ttt-bi']), /no benchmark case/);
+  });
+
+  it('adds the large-batch cases only when asked for (the webgpu default) or named in full', () => {
+    const large = benchCaseNames({ largeBatches: true });
+    for (const name of LARGE_BATCH_CASES) assert.ok(large.includes(name), name);
+    assert.deepEqual(large.filter((n) => !LARGE_BATCH_CASES.includes(n)), benchCaseNames());
+    assert.deepEqual(selectCases(['ttt-bias-batched']).map((c) => c.name).includes('ttt-bias-batched-B64'), false);
+    assert.deepEqual(selectCases(['ttt-bias-batched'], { largeBatches: true }).map((c) => c.name).at(-1), 'ttt-bias-batched-B64');
+    assert.deepEqual(selectCases(['pretrain-step-B64', 'ttt-bias-per-sample']).map((c) => c.name), ['ttt-bias-per-sample', 'pretrain-step-B64']);
   });
 
   it('takes medians, and quick mode means few runs', () => {

@@ -9,8 +9,14 @@
  * (`createPassContext`, `AdaptedParameters`, `createOptimizer`, `lossAndGradients`): those
  * runners also classify the clip and check for divergence after every step, which a
  * per-step figure should not include.
+ *
+ * Every call reads its result back asynchronously and, on a GPU, waits for the kernels it
+ * queued (the optimizer update runs after the read-back of the losses), so a figure covers
+ * all of the call's work on every backend. The large-batch cases ({@link LARGE_BATCH_CASES})
+ * are where a GPU pays; they run by default on the webgpu backend only.
  */
 import * as tf from '@tensorflow/tfjs';
+import { finishQueuedWork } from '../backend/index.js';
 import { fbank, DEFAULT_FBANK_OPTIONS } from '../features/index.js';
 import {
   attachHead,
@@ -23,8 +29,8 @@ import {
   selectParameters,
   type MaeModel,
 } from '../model/index.js';
-import { AdamW, maeTrainStep } from '../train/index.js';
-import { AdaptedParameters, createOptimizer, createPassContext, encoderGroup, isVectorGroup, lossAndGradients, resolveTttConfig } from '../ttt/index.js';
+import { AdamW, maeTrainStepAsync } from '../train/index.js';
+import { AdaptedParameters, createOptimizer, createPassContext, encoderGroup, isVectorGroup, lossAndGradientsAsync, resolveTttConfig } from '../ttt/index.js';
 import { createRng, deriveSeed, gaussian, type Rng } from '../util/index.js';
 import type { TimedWork } from './timing.js';
 
@@ -105,11 +111,11 @@ function fbankCase(): BenchCase {
         get notes() {
           return `${FBANK_CLIP_SECONDS} s at ${DEFAULT_FBANK_OPTIONS.sampleRate / 1000} kHz -> ${shape} log-mel (25 ms povey, 10 ms hop), read back`;
         },
-        run() {
+        async run() {
           const features = fbank(samples);
           try {
             // Reading the values back is what ends the call on every backend, and what a caller of fbank pays.
-            features.dataSync();
+            await features.data();
             shape = features.shape.join('x');
           } finally {
             features.dispose();
@@ -133,10 +139,10 @@ function forwardCase(): BenchCase {
       const { numPatches } = patchGrid(model.config);
       return {
         notes: `B=1, all ${numPatches} patches through the encoder, mean pooling, linear head (${BENCH_HEAD_CLASSES} classes), no gradient`,
-        run() {
+        async run() {
           const logits = tf.tidy(() => forwardClassifier(model, fbanks));
           try {
-            checkFinite(logits.dataSync(), 'a logit');
+            checkFinite(await logits.data(), 'a logit');
           } finally {
             logits.dispose();
           }
@@ -151,32 +157,36 @@ function forwardCase(): BenchCase {
 }
 
 /**
- * One TTT step of `group` on one clip (`batch` null: the copies have the parameters' own
- * shapes, as `PerSampleTtt` keeps them) or on `batch` clips with one bias copy per clip
- * (`[B, 1, d]`, as `BatchedBitFit` keeps them).
+ * How the copies of a TTT step are laid out: `per-sample` one clip with copies of the
+ * parameters' own shapes (as `PerSampleTtt` keeps them); `per-clip` `batch` clips with one
+ * bias copy per clip (`[B, 1, d]`, as `BatchedBitFit` keeps them, losses summed);
+ * `shared` `batch` clips (or masked views) adapting one copy on their mean loss (as the
+ * online runner's window does).
  */
-function tttStepCase(group: 'all' | 'bias', batch: number | null): BenchCase {
-  const mode = batch === null ? 'per-sample' : `batched-B${batch}`;
+type CopyLayout = 'per-sample' | 'per-clip' | 'shared';
+
+/** One TTT step of `group` (see {@link CopyLayout}). */
+function tttStepCase(group: 'all' | 'bias', layout: CopyLayout, batch = 1): BenchCase {
+  const mode = layout === 'per-sample' ? 'per-sample' : `batched-B${batch}`;
   return {
     name: `ttt-${group}-${mode}`,
-    clips: batch ?? 1,
+    clips: batch,
     prepare(setup) {
       const model = loadModel(setup.checkpoint);
       const trained = encoderGroup(model, group);
       const config = resolveTttConfig({}, { vectorsOnly: isVectorGroup(trained) });
       const context = createPassContext(model, trained);
-      const state = new AdaptedParameters(trained, batch);
+      const state = new AdaptedParameters(trained, layout === 'per-clip' ? batch : null);
       const optimizer = createOptimizer(config, state.variables, state.matrixNames);
-      const clips = batch ?? 1;
       const rng = createRng(deriveSeed(setup.seed, `bench:${group}:${mode}`));
-      const fbanks = randomFbanks(model, clips, rng);
+      const fbanks = randomFbanks(model, batch, rng);
       const grid = patchGrid(model.config);
       let kept = 0;
       return {
         get notes() {
-          const perClip = state.size / clips;
+          const copies = layout === 'per-clip' ? batch : 1;
           return (
-            `${plural(perClip, 'parameter')} in ${plural(trained.size, 'tensor')} per clip; ` +
+            `${plural(state.size / copies, 'parameter')} in ${plural(trained.size, 'tensor')} per ${layout === 'shared' ? 'step, shared by the clips' : 'clip'}; ` +
             `${config.optimizer.toUpperCase()} momentum ${config.momentum}, lr ${config.learningRate}; ` +
             `mask ${config.mask.ratio} (${kept} of ${grid.numPatches} patches visible)`
           );
@@ -187,18 +197,17 @@ function tttStepCase(group: 'all' | 'bias', batch: number | null): BenchCase {
           state.reset();
           optimizer.reset();
         },
-        run() {
-          const plan = randomMasking(grid, clips, rng, config.mask);
+        async run() {
+          const plan = randomMasking(grid, batch, rng, config.mask);
           kept = plan.keepCount;
-          // lossAndGradients reads the losses back, so the passes have finished when it returns; the
-          // update's kernels run synchronously on the CPU backends this benchmark is for.
-          const { losses, grads } = lossAndGradients(context, state, fbanks, plan, 'sum');
+          const { losses, grads } = await lossAndGradientsAsync(context, state, fbanks, plan, layout === 'shared' ? 'mean' : 'sum');
           try {
             checkFinite(losses, 'a TTT loss');
             optimizer.apply(grads);
           } finally {
             tf.dispose([...grads.values()]);
           }
+          await finishQueuedWork();
         },
         dispose() {
           optimizer.dispose();
@@ -232,11 +241,12 @@ function pretrainCase(batch: number): BenchCase {
         notes:
           `B=${batch}, ${plural(count, 'parameter')} in ${plural(params.size, 'tensor')}; AdamW lr ${learningRate}, ` +
           `betas ${betas.join('/')}, weight decay ${weightDecay}, clip ${gradientClipNorm}; mask ${DEFAULT_MASK_RATIO}`,
-        run() {
+        async run() {
           const plan = randomMasking(grid, batch, rng, { ratio: DEFAULT_MASK_RATIO });
-          // maeTrainStep reads loss and gradient norm back; the update runs inside it.
-          const result = maeTrainStep(model, optimizer, fbanks, plan, learningRate, { gradientClipNorm });
+          // The step reads loss and gradient norm back after the update.
+          const result = await maeTrainStepAsync(model, optimizer, fbanks, plan, learningRate, { gradientClipNorm });
           checkFinite([result.loss, result.gradNorm], 'the pre-training loss');
+          await finishQueuedWork();
         },
         dispose() {
           optimizer.dispose();
@@ -251,21 +261,32 @@ function pretrainCase(batch: number): BenchCase {
 /** Batch sizes of the batched BitFit cases. */
 export const BATCHED_BITFIT_SIZES: readonly number[] = [1, 4, 8, 16];
 
-/** Every case, in the order they run and are reported. */
-export function benchCases(): BenchCase[] {
+/**
+ * Cases at the batch sizes where a GPU pays (a step costs about the same at any batch up to
+ * 64 there), far too slow for the CPU backends' default run: all-parameter TTT of 8 and 64
+ * clips (or masked views) sharing one copy, batched BitFit of 64 clips, a pre-training step
+ * of 64 clips.
+ */
+export const LARGE_BATCH_CASES: readonly string[] = ['ttt-all-batched-B8', 'ttt-all-batched-B64', 'ttt-bias-batched-B64', 'pretrain-step-B64'];
+
+/** Every case, in the order they run and are reported; `largeBatches` adds {@link LARGE_BATCH_CASES}. */
+export function benchCases(options: { largeBatches?: boolean } = {}): BenchCase[] {
+  const large = options.largeBatches === true;
   return [
     fbankCase(),
     forwardCase(),
-    tttStepCase('all', null),
-    tttStepCase('bias', null),
-    ...BATCHED_BITFIT_SIZES.map((b) => tttStepCase('bias', b)),
+    tttStepCase('all', 'per-sample'),
+    ...(large ? [8, 64].map((b) => tttStepCase('all', 'shared', b)) : []),
+    tttStepCase('bias', 'per-sample'),
+    ...[...BATCHED_BITFIT_SIZES, ...(large ? [64] : [])].map((b) => tttStepCase('bias', 'per-clip', b)),
     pretrainCase(8),
+    ...(large ? [pretrainCase(64)] : []),
   ];
 }
 
-/** The names of every case, in order. */
-export function benchCaseNames(): string[] {
-  return benchCases().map((c) => c.name);
+/** The names of every case, in order (see {@link benchCases}). */
+export function benchCaseNames(options: { largeBatches?: boolean } = {}): string[] {
+  return benchCases(options).map((c) => c.name);
 }
 
 /** True when `pattern` is the case's name or its leading dash-separated parts (`ttt-bias` but not `ttt-bi`, and `…-B1` not `…-B16`). */
@@ -275,11 +296,22 @@ function picks(pattern: string, name: string): boolean {
 
 /**
  * The cases a list of names or name prefixes picks (`ttt-bias-batched` picks all four batch
- * sizes), in the standard order; none given: every case. Throws on a name that picks nothing.
+ * sizes), in the standard order; none given: every case. A large-batch case is picked only
+ * by its full name, or with `largeBatches`. Throws on a name that picks nothing.
  */
-export function selectCases(patterns?: readonly string[]): BenchCase[] {
-  const all = benchCases();
-  if (patterns === undefined || patterns.length === 0) return all;
+export function selectCases(patterns?: readonly string[], options: { largeBatches?: boolean } = {}): BenchCase[] {
+  if (patterns === undefined || patterns.length === 0) return benchCases(options);
+  const named = patterns.some((p) => LARGE_BATCH_CASES.includes(p));
+  const all = benchCases({ largeBatches: options.largeBatches === true || named });
+  if (named && options.largeBatches !== true) {
+    // Only the large cases named in full join the standard ones.
+    const keep = (name: string) => !LARGE_BATCH_CASES.includes(name) || patterns.includes(name);
+    return selectFrom(all.filter((c) => keep(c.name)), patterns);
+  }
+  return selectFrom(all, patterns);
+}
+
+function selectFrom(all: BenchCase[], patterns: readonly string[]): BenchCase[] {
   for (const pattern of patterns) {
     if (!all.some((c) => picks(pattern, c.name))) {
       throw new Error(`no benchmark case is called or starts with '${pattern}'; cases: ${all.map((c) => c.name).join(', ')}`);

@@ -6,7 +6,7 @@
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ensureBackend, type BackendInfo } from '../backend/index.js';
+import { ensureBackend, type BackendInfo, type GpuAdapterInfo } from '../backend/index.js';
 import { readCheckpointConfig } from '../model/index.js';
 import { createProgress, packageRoot, packageVersion, writeJsonAtomic } from '../util/index.js';
 import { selectCases, type BenchCase } from './cases.js';
@@ -33,7 +33,8 @@ export interface BenchEntry {
 export interface BenchInfo {
   /** ISO 8601 time the run started. */
   date: string;
-  backend: { name: string; package: string; version: string; tfjsCore: string };
+  /** The backend, and for webgpu the GPU adapter it ran on. */
+  backend: { name: string; package: string; version: string; tfjsCore: string; adapter: GpuAdapterInfo | null };
   versions: { node: string; tfjs: string; tttSpeech: string; torch: string | null };
   machine: { os: string; cpuModel: string; cpuCount: number; memoryGiB: number };
   model: { checkpoint: string; name: string };
@@ -81,6 +82,10 @@ export interface BenchOptions {
   torchThreads?: number;
   /** Seed of inputs and masks; default 0. */
   seed?: number;
+  /** Device of the PyTorch reference; default `cpu`. `cuda` for a GPU machine (eager, synchronised timings). */
+  torchDevice?: 'cpu' | 'cuda';
+  /** Add the large-batch cases (`LARGE_BATCH_CASES`); default: on the webgpu backend only. */
+  largeBatches?: boolean;
   /** JSON file written; default `runs/bench/latest.json` under the working directory; `null`: none. */
   out?: string | null;
 }
@@ -118,18 +123,19 @@ function joinNotes(...parts: (string | undefined)[]): string {
 }
 
 /**
- * Per-clip time and speed-up of each batched BitFit case against per-sample BitFit
- * (`ttt-bias-per-sample`), when both ran: what batching buys per clip.
+ * Per-clip time of each batched TTT case, and the speed-up of batched BitFit against
+ * per-sample BitFit (`ttt-bias-per-sample`) when both ran: what batching buys per clip.
  */
 function batchedNotes(entries: readonly BenchEntry[], timings: readonly CaseTiming[]): Map<string, string> {
   const out = new Map<string, string>();
   const single = entries.find((e) => e.case === 'ttt-bias-per-sample');
   for (const t of timings) {
-    if (!t.case.startsWith('ttt-bias-batched-')) continue;
+    const bitfit = t.case.startsWith('ttt-bias-batched-');
+    if (!bitfit && !t.case.startsWith('ttt-all-batched-')) continue;
     const entry = entries.find((e) => e.case === t.case) as BenchEntry;
     const perClip = entry.ms / t.clips;
     let note = `${perClip.toFixed(1)} ms per clip`;
-    if (single !== undefined) note += `, ${(single.ms / perClip).toFixed(2)}x the speed of per-sample BitFit`;
+    if (bitfit && single !== undefined) note += `, ${(single.ms / perClip).toFixed(2)}x the speed of per-sample BitFit`;
     if (entry.torchMs !== null) note += `; torch ${(entry.torchMs / t.clips).toFixed(1)} ms per clip`;
     out.set(t.case, note);
   }
@@ -175,6 +181,7 @@ async function reference(
       repeats: spec.repeats,
       threads: options.torchThreads ?? 1,
       seed: options.seed ?? 0,
+      device: options.torchDevice ?? 'cpu',
       onCase: (name) => tick(`torch ${name}`),
     });
     return { output, python: found.python };
@@ -184,7 +191,7 @@ async function reference(
 }
 
 function backendSummary(backend: BackendInfo): BenchInfo['backend'] {
-  return { name: backend.name, package: backend.package, version: backend.packageVersion, tfjsCore: backend.tfjsCoreVersion };
+  return { name: backend.name, package: backend.package, version: backend.packageVersion, tfjsCore: backend.tfjsCoreVersion, adapter: backend.adapter };
 }
 
 /**
@@ -195,11 +202,12 @@ function backendSummary(backend: BackendInfo): BenchInfo['backend'] {
 export async function runBench(options: BenchOptions = {}): Promise<BenchRun> {
   const started = performance.now();
   const date = new Date().toISOString();
-  const backend = await ensureBackend();
+  // Every case reads its results asynchronously, so a GPU found by WebGPU may be used.
+  const backend = await ensureBackend({ readsAsync: true });
   const checkpoint = resolve(options.checkpoint ?? join(packageRoot(), 'models', 'mae-tiny'));
   const modelName = readModelName(checkpoint); // fails before any timing when the folder is not a checkpoint
   const spec = repeatSpec(options);
-  const cases = selectCases(options.cases);
+  const cases = selectCases(options.cases, { largeBatches: options.largeBatches ?? backend.name === 'webgpu' });
   const seed = options.seed ?? 0;
   const withTorch = options.torch !== false;
   const progress = createProgress({ label: 'bench', total: cases.length * (spec.warmup + spec.repeats) + (withTorch ? cases.length : 0) });

@@ -14,8 +14,11 @@ export interface RepeatSpec {
 
 /** One case ready to run: the thing timed, and what happens around it (never timed). */
 export interface TimedWork {
-  /** One call of the measured work; it must finish its computation before returning (read a value back). */
-  run(): void;
+  /**
+   * One call of the measured work; it must finish its computation before returning or
+   * resolving (read a value back, and on a GPU wait for the queued kernels).
+   */
+  run(): void | Promise<void>;
   /** Called before every run, outside the timed span (e.g. put trained copies back to the source). */
   reset?(): void;
 }
@@ -59,7 +62,7 @@ export async function timeRuns(work: TimedWork, spec: RepeatSpec, onRun: () => v
   if (!Number.isInteger(spec.warmup) || spec.warmup < 0) throw new Error(`warmup must be an integer ≥ 0, got ${spec.warmup}`);
   for (let i = 0; i < spec.warmup; i++) {
     work.reset?.();
-    work.run();
+    await work.run();
     onRun();
     await breathe();
   }
@@ -68,7 +71,7 @@ export async function timeRuns(work: TimedWork, spec: RepeatSpec, onRun: () => v
   for (let i = 0; i < spec.repeats; i++) {
     work.reset?.();
     const started = performance.now();
-    work.run();
+    await work.run();
     samples.push(performance.now() - started);
     onRun();
     await breathe();

@@ -79,6 +79,8 @@ export interface TorchRunOptions {
   /** `torch.set_num_threads`. */
   threads: number;
   seed: number;
+  /** Torch device: `cpu` (default) or `cuda` (eager, timings synchronised with the GPU). */
+  device?: 'cpu' | 'cuda';
   /** Called when the script has finished a case (it says so on standard error). */
   onCase?: (name: string) => void;
   /** Script path; default {@link torchReferenceScript}. */
@@ -100,6 +102,7 @@ export function runTorchReference(options: TorchRunOptions): Promise<TorchRefere
     '--repeats', String(options.repeats),
     '--threads', String(options.threads),
     '--seed', String(options.seed),
+    '--device', options.device ?? 'cpu',
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(options.python, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,12 +1,16 @@
 /**
- * Multi-head self-attention as one op with a hand-written gradient, computed one
- * (sample, head) pair at a time with rank-2 products. On the WebAssembly backend a batched
- * (rank-3) `matMul` runs a scalar loop many times slower than the XNNPACK path that
- * non-transposed rank-2 products take, and autodiff through per-head slices would pay a
- * full copy of the input per slice; here each layer moves its heads with one rank-4
- * transpose each way.
+ * Multi-head self-attention as one op with a hand-written gradient, in one of two layouts
+ * with the same result (see `backend-traits.ts` for which backend gets which):
+ * - one (sample, head) pair at a time with rank-2 products, for wasm: there a batched
+ *   (rank-3) `matMul` runs a scalar loop many times slower than the XNNPACK path that
+ *   non-transposed rank-2 products take, and autodiff through per-head slices would pay a
+ *   full copy of the input per slice; each layer moves its heads with one rank-4 transpose
+ *   each way;
+ * - all samples and heads at once with rank-4 batched products, for GPUs: a fixed number of
+ *   kernels per layer whatever the batch, which is what lets a batch cost about one sample.
  */
 import * as tf from '@tensorflow/tfjs';
+import { deviceConstant, prefersRank2Products } from './backend-traits.js';
 import { rowBlocks } from './blocks.js';
 import { customOp } from './custom-op.js';
 import { dense, type ForwardContext } from './layers.js';
@@ -40,6 +44,39 @@ function fromHeadMajor(blocks: tf.Tensor2D[], groups: number, { batch, tokens, n
  * `dV = Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dQ = dS K / √hd`, `dK = dSᵀ Q / √hd`.
  */
 export function multiHeadAttention(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
+  if (qkv.shape[0] !== batch * tokens || qkv.shape[1] % (3 * numHeads) !== 0) {
+    throw new Error(`multiHeadAttention: qkv [${qkv.shape}] does not hold ${batch}×${tokens} tokens of 3 × ${numHeads} heads`);
+  }
+  return prefersRank2Products() ? attentionPerHead(qkv, batch, tokens, numHeads) : attentionBatched(qkv, batch, tokens, numHeads);
+}
+
+/** {@link multiHeadAttention} with every (sample, head) pair in one rank-4 batched product. */
+function attentionBatched(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
+  const width = qkv.shape[1] / 3;
+  const layout: HeadLayout = { batch, tokens, numHeads, headDim: width / numHeads };
+  const scale = deviceConstant(1 / Math.sqrt(layout.headDim));
+  const op = customOp<[tf.Tensor2D], tf.Tensor2D>((input, save) => {
+    const [q, k, v] = tf.split(toHeadMajor(input, 3, layout), 3, 1) as tf.Tensor4D[]; // each [B, H, T, hd]
+    const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale) as tf.Tensor4D); // [B, H, T, T]
+    save([q, k, v, p]);
+    return {
+      value: fromHeadMajor([tf.matMul(p, v)], 1, layout),
+      gradFunc: (dy, [sq, sk, sv, sp]) => {
+        const dOut = toHeadMajor(dy, 1, layout); // [B, H, T, hd]
+        const dv = tf.matMul(sp as tf.Tensor4D, dOut, true, false);
+        const dp = tf.matMul(dOut, sv as tf.Tensor4D, false, true);
+        const ds = tf.mul(tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true))), scale); // [B, H, T, T]
+        const dq = tf.matMul(ds as tf.Tensor4D, sk as tf.Tensor4D);
+        const dk = tf.matMul(ds as tf.Tensor4D, sq as tf.Tensor4D, true, false);
+        return fromHeadMajor([tf.concat([dq, dk, dv], 1) as tf.Tensor as tf.Tensor2D], 3, layout);
+      },
+    };
+  });
+  return op(qkv);
+}
+
+/** {@link multiHeadAttention} one (sample, head) pair at a time with rank-2 products. */
+function attentionPerHead(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
   const width = qkv.shape[1] / 3;
   const layout: HeadLayout = { batch, tokens, numHeads, headDim: width / numHeads };
   const { headDim } = layout;

@@ -1,7 +1,9 @@
 /**
- * Broadcasting a learned token to many positions. `tf.broadcastTo` runs as `Tile`, whose
- * stock gradient adds one slice per repetition (thousands of kernels for a batch of mask
- * tokens); the gradient of a broadcast is just a sum over the repeated axes.
+ * Broadcasting a learned token to many positions. `tf.broadcastTo` and `tf.tile` run as
+ * `Tile`, whose stock gradient adds one slice per repetition (thousands of kernels for a
+ * batch of mask tokens, and a number that grows with the batch); the gradient of a broadcast
+ * is just a sum over the repeated axes. The forward pass is an add to a filled tensor (a
+ * kernel on every backend, no upload), so no `Tile` appears in a trained graph.
  */
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from './custom-op.js';
@@ -13,7 +15,7 @@ export function broadcastTokens<R extends tf.Rank>(x: tf.Tensor, shape: tf.Shape
   const axes = x.shape.flatMap((size, i) => (size === 1 && target[i] !== 1 ? [i] : []));
   if (axes.length === 0) return x as tf.Tensor<R>;
   const op = customOp<[tf.Tensor], tf.Tensor<R>>((input) => ({
-    value: tf.broadcastTo(input, target),
+    value: tf.add(tf.fill(target, 0, input.dtype), input),
     gradFunc: (dy) => tf.sum(dy, axes, true),
   }));
   return op(x);

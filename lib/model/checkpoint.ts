@@ -85,26 +85,56 @@ const WEIGHTS_FILE = 'weights.bin';
  * the new one is in place.
  */
 export function saveCheckpoint<F, N, T>(dir: string, model: MaeModel, extras: CheckpointExtras<F, N, T> = {}): void {
+  const plan = planCheckpoint(model, extras);
+  const values = new Float32Array(plan.weights.buffer);
+  let index = 0;
+  for (const tensor of plan.named.values()) {
+    values.set(tensor.dataSync() as Float32Array, index);
+    index += tensor.size;
+  }
+  writeCheckpoint(dir, model, extras, plan);
+}
+
+/**
+ * {@link saveCheckpoint} that reads the tensors back asynchronously: the only way on the
+ * webgpu backend in Node, which has no synchronous read from the GPU. Same files.
+ */
+export async function saveCheckpointAsync<F, N, T>(dir: string, model: MaeModel, extras: CheckpointExtras<F, N, T> = {}): Promise<void> {
+  const plan = planCheckpoint(model, extras);
+  const values = new Float32Array(plan.weights.buffer);
+  let index = 0;
+  for (const tensor of plan.named.values()) {
+    values.set((await tensor.data()) as Float32Array, index);
+    index += tensor.size;
+  }
+  writeCheckpoint(dir, model, extras, plan);
+}
+
+/** What a checkpoint will hold: its tensors by name, their manifest entries and the buffer for their values. */
+interface CheckpointPlan {
+  named: Map<string, tf.Tensor>;
+  entries: ManifestEntry[];
+  weights: Uint8Array;
+}
+
+function planCheckpoint<F, N, T>(model: MaeModel, extras: CheckpointExtras<F, N, T>): CheckpointPlan {
   checkByteOrder();
   const named = new Map<string, tf.Tensor>(namedParameters(model));
   for (const [name, tensor] of extras.tensors ?? []) {
     if (named.has(name)) throw new Error(`checkpoint tensor '${name}' clashes with a model parameter`);
     named.set(name, tensor);
   }
-  const tensors: ManifestEntry[] = [];
+  const entries: ManifestEntry[] = [];
   let byteLength = 0;
   for (const [name, tensor] of named) {
     if (tensor.dtype !== 'float32') throw new Error(`checkpoint tensor '${name}' is ${tensor.dtype}; only float32 is stored`);
-    tensors.push({ name, shape: tensor.shape.slice(), offset: byteLength, length: tensor.size });
+    entries.push({ name, shape: tensor.shape.slice(), offset: byteLength, length: tensor.size });
     byteLength += tensor.size * 4;
   }
-  const weights = new Uint8Array(byteLength);
-  const values = new Float32Array(weights.buffer);
-  let index = 0;
-  for (const tensor of named.values()) {
-    values.set(tensor.dataSync() as Float32Array, index);
-    index += tensor.size;
-  }
+  return { named, entries, weights: new Uint8Array(byteLength) };
+}
+
+function writeCheckpoint<F, N, T>(dir: string, model: MaeModel, extras: CheckpointExtras<F, N, T>, plan: CheckpointPlan): void {
   const config: CheckpointConfig<F, N, T> = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -115,11 +145,11 @@ export function saveCheckpoint<F, N, T>(dir: string, model: MaeModel, extras: Ch
     training: extras.training ?? null,
     createdAt: new Date().toISOString(),
   };
-  const manifest: CheckpointManifest = { dtype: 'float32', byteOrder: 'little-endian', byteLength, tensors };
+  const manifest: CheckpointManifest = { dtype: 'float32', byteOrder: 'little-endian', byteLength: plan.weights.byteLength, tensors: plan.entries };
   writeFolderAtomic(dir, {
     [CONFIG_FILE]: JSON.stringify(config, null, 2) + '\n',
     [MANIFEST_FILE]: JSON.stringify(manifest, null, 2) + '\n',
-    [WEIGHTS_FILE]: weights,
+    [WEIGHTS_FILE]: plan.weights,
   });
 }
 

@@ -3,6 +3,8 @@
  * of the patch tokens or on the class token.
  */
 import * as tf from '@tensorflow/tfjs';
+import { deviceConstant } from './backend-traits.js';
+import { customOp } from './custom-op.js';
 import { createInitializer } from './init.js';
 import { dense, gelu, type ForwardContext } from './layers.js';
 import type { MaeModel } from './model.js';
@@ -65,8 +67,21 @@ export function poolTokens(tokens: tf.Tensor3D, pool: Pooling, hasClsToken: bool
     return tf.reshape(tf.slice(tokens, [0, 0, 0], [batch, 1, width]), [batch, width]);
   }
   const patchTokens = hasClsToken ? tf.slice(tokens, [0, 1, 0], [batch, length - 1, width]) : tokens;
-  return tf.mean(patchTokens, 1) as tf.Tensor2D;
+  return meanOverTokens(patchTokens as tf.Tensor3D);
 }
+
+/**
+ * Mean over the token axis, `[B, T, D] -> [B, D]`, with the gradient `dy / T` spread over the
+ * tokens by an add to a filled tensor: autodiff of `tf.mean` would build a tensor of ones of
+ * the input's shape on the CPU and upload it on every training step of a head on a GPU.
+ */
+const meanOverTokens = customOp<[tf.Tensor3D], tf.Tensor2D>((x) => {
+  const [batch, tokens, width] = x.shape;
+  return {
+    value: tf.mean(x, 1),
+    gradFunc: (dy) => tf.add(tf.fill([batch, tokens, width], 0), tf.mul(tf.reshape(dy, [batch, 1, width]), deviceConstant(1 / tokens))),
+  };
+});
 
 /** The head alone. `[B, D] -> [B, classes]` logits. */
 export function forwardHead(params: HeadParams<tf.Tensor>, pooled: tf.Tensor2D, context: ForwardContext = {}): tf.Tensor2D {

@@ -10,6 +10,7 @@ export type { ModelConfig, PatchGrid } from './config.js';
 export { patchify, unpatchify } from './patch.js';
 export { sinCosPositionEmbedding } from './posembed.js';
 export { DEFAULT_MASK_RATIO, MASK_STRATEGIES, keepShape, noMasking, randomMasking } from './masking.js';
+export { cachesConstants, deviceConstant } from './backend-traits.js';
 export type { KeepShape, MaskOptions, MaskPlan, MaskStrategy } from './masking.js';
 export { dense, gelu, layerNorm, matMul2d } from './layers.js';
 export type { ForwardContext } from './layers.js';
@@ -56,6 +57,7 @@ export {
   readCheckpointConfig,
   readCheckpointTensors,
   saveCheckpoint,
+  saveCheckpointAsync,
 } from './checkpoint.js';
 export type {
   CheckpointConfig,

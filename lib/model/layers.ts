@@ -1,14 +1,16 @@
 /**
- * The building blocks of the ViT, written for speed on the WebAssembly backend:
- * - Matrix products go only through non-transposed rank-2 `matMul` (the one path wasm hands
- *   to XNNPACK); their gradients transpose explicitly instead of using transpose flags,
- *   which fall back to a scalar loop many times slower.
+ * The building blocks of the ViT, written for speed on the WebAssembly backend and on GPUs:
+ * - Matrix products go only through rank-2 `matMul`. On wasm their gradients transpose
+ *   explicitly (transpose flags fall back to a scalar loop there); on a GPU they use the
+ *   flags, one kernel each (see `backend-traits.ts`).
+ * - Constants go through {@link deviceConstant}, so a GPU does not upload them on every call.
  * - Dense, LayerNorm and GELU carry hand-written gradients (fewer, larger kernels than
  *   autodiff of their pieces; checked against autodiff in the tests).
  * - Every bias or LayerNorm affine vector may be shared (`[d]`) or per sample (`[B, 1, d]`),
  *   so a batch can hold one independent set of biases per clip (batched BitFit).
  */
 import * as tf from '@tensorflow/tfjs';
+import { deviceConstant, matMulNT, matMulTN } from './backend-traits.js';
 import { customOp, type GradSave } from './custom-op.js';
 import type { FrozenWeights } from './frozen.js';
 import type { DenseParams, LayerNormParams } from './params.js';
@@ -36,10 +38,7 @@ export const matMul2d = customOp<[tf.Tensor2D, tf.Tensor2D], tf.Tensor2D>((a, b,
   save(keepB ? [a] : [a, b]);
   return {
     value: tf.matMul(a, b),
-    gradFunc: (dy, [sa, sb]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose((keepB ? b : sb) as tf.Tensor2D)),
-      tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D),
-    ],
+    gradFunc: (dy, [sa, sb]) => [matMulNT(dy as tf.Tensor2D, (keepB ? b : sb) as tf.Tensor2D), matMulTN(sa as tf.Tensor2D, dy as tf.Tensor2D)],
   };
 });
 
@@ -50,8 +49,8 @@ const affineTrainable = customOp<[tf.Tensor2D, tf.Tensor2D, tf.Tensor1D], tf.Ten
   return {
     value: tf.fused.matMul({ a: x, b: w, bias: b }),
     gradFunc: (dy, [sx, sw]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose((keepW ? w : sw) as tf.Tensor2D)),
-      tf.matMul(tf.transpose(sx as tf.Tensor2D), dy as tf.Tensor2D),
+      matMulNT(dy as tf.Tensor2D, (keepW ? w : sw) as tf.Tensor2D),
+      matMulTN(sx as tf.Tensor2D, dy as tf.Tensor2D),
       tf.sum(dy, 0),
     ],
   };
@@ -117,7 +116,7 @@ function layerNormGrad(eps: number) {
     const mean = tf.mean(x, last, true);
     const centred = tf.sub(x, mean);
     const variance = tf.mean(tf.square(centred), last, true);
-    const invStd = tf.rsqrt(tf.add(variance, eps));
+    const invStd = tf.rsqrt(tf.add(variance, deviceConstant(eps)));
     const normed = tf.mul(centred, invStd);
     save([normed, invStd, gamma]);
     return {
@@ -159,12 +158,13 @@ const INV_SQRT2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 const geluOp = customOp<[tf.Tensor]>((x, save: GradSave) => {
-  const cdf = tf.add(0.5, tf.mul(0.5, tf.erf(tf.mul(x, INV_SQRT2))));
+  const half = deviceConstant(0.5);
+  const cdf = tf.add(half, tf.mul(half, tf.erf(tf.mul(x, deviceConstant(INV_SQRT2)))));
   save([x, cdf]);
   return {
     value: tf.mul(x, cdf),
     gradFunc: (dy, [sx, sCdf]) => {
-      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), INV_SQRT_2PI);
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), deviceConstant(-0.5))), deviceConstant(INV_SQRT_2PI));
       return tf.mul(dy, tf.add(sCdf, tf.mul(sx, pdf)));
     },
   };

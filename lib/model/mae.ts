@@ -3,7 +3,9 @@
  * (`forward_loss`), and the whole pass from fbanks to loss.
  */
 import * as tf from '@tensorflow/tfjs';
+import { deviceConstant } from './backend-traits.js';
 import { broadcastTokens } from './broadcast.js';
+import { customOp } from './custom-op.js';
 import type { ModelConfig } from './config.js';
 import { patchGrid } from './config.js';
 import { permuteRows, rowPermutation } from './gather.js';
@@ -82,18 +84,35 @@ export interface LossOptions {
 /**
  * MAE `forward_loss`: mean squared error over the hidden patches only.
  * `target, pred: [B, N, p²]`, `mask: [B, N]` (1 = hidden) → scalar, or `[B]` with `perSample`.
- * With no hidden patch the loss is 0.
+ * With no hidden patch the loss is 0. Only `pred` gets a gradient.
+ *
+ * The loss is one op with its gradient in closed form, `∂L/∂pred = 2 (pred − goal) · w`
+ * with `w = mask / (p² · hidden count)`: autodiff of `mean` and `sum` would build a tensor
+ * of ones of the input's shape on the CPU and upload it every step.
  */
 export function forwardLoss(target: tf.Tensor3D, pred: tf.Tensor3D, mask: tf.Tensor2D, options: LossOptions = {}): tf.Tensor {
   let goal: tf.Tensor = target;
   if (options.normPixLoss) {
     const { mean, variance } = tf.moments(target, -1, true);
-    goal = tf.div(tf.sub(target, mean), tf.sqrt(tf.add(variance, 1e-6)));
+    goal = tf.div(tf.sub(target, mean), tf.sqrt(tf.add(variance, deviceConstant(1e-6))));
   }
-  const perPatch = tf.mean(tf.square(tf.sub(pred, goal)), -1); // [B, N]
-  const weighted = tf.mul(perPatch, mask);
-  if (options.perSample) return tf.div(tf.sum(weighted, 1), tf.maximum(tf.sum(mask, 1), 1)); // [B]
-  return tf.div(tf.sum(weighted), tf.maximum(tf.sum(mask), 1));
+  const [batch, numPatches, patchDim] = pred.shape;
+  const perSample = options.perSample ?? false;
+  const op = customOp<[tf.Tensor3D], tf.Tensor>((input, save) => {
+    const hidden = perSample ? tf.sum(mask, 1, true) : tf.sum(mask); // [B, 1] or scalar
+    const weights = tf.div(mask, tf.mul(tf.maximum(hidden, deviceConstant(1)), deviceConstant(patchDim))); // [B, N]
+    const diff = tf.sub(input, goal);
+    const perPatch = tf.sum(tf.square(diff), -1); // [B, N]
+    save([diff, weights]);
+    return {
+      value: perSample ? tf.sum(tf.mul(perPatch, weights), 1) : tf.sum(tf.mul(perPatch, weights)),
+      gradFunc: (dy, [sDiff, sWeights]) => {
+        const scaled = tf.mul(perSample ? tf.reshape(dy, [batch, 1]) : dy, deviceConstant(2)); // [B, 1] or scalar
+        return tf.mul(sDiff, tf.reshape(tf.mul(sWeights, scaled), [batch, numPatches, 1]));
+      },
+    };
+  });
+  return op(pred);
 }
 
 /** What one MAE pass produces. */

@@ -13,7 +13,7 @@ export { clipByGlobalNorm } from './clip.js';
 export type { ClippedGradients } from './clip.js';
 export { FbankStore, epochBatches } from './data.js';
 export type { FbankInput } from './data.js';
-export { maeTrainStep, optimizerStep } from './step.js';
+export { maeTrainStep, maeTrainStepAsync, optimizerStep, optimizerStepAsync } from './step.js';
 export type { MaeStepOptions, StepResult } from './step.js';
 export { pretrainMae } from './pretrain.js';
 export type { PretrainOptions, PretrainResult, PretrainSettings, PretrainState, PretrainStepRecord } from './pretrain.js';

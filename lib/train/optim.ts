@@ -6,6 +6,7 @@
  * does).
  */
 import * as tf from '@tensorflow/tfjs';
+import { deviceConstant } from '../model/index.js';
 
 /** AdamW settings. MAE pre-trains with β = (0.9, 0.95) and weight decay 0.05. */
 export interface AdamWOptions {
@@ -68,15 +69,24 @@ export class AdamW {
     const stepSize = (learningRate * Math.sqrt(correction2)) / correction1;
     const epsHat = this.epsilon * Math.sqrt(correction2);
     tf.tidy(() => {
+      // One scalar per step for each changing factor, cached ones for the fixed factors: on a GPU a
+      // number is an upload per use, i.e. per parameter tensor. Same float32 values as the numbers.
+      const beta1 = deviceConstant(this.beta1);
+      const beta2 = deviceConstant(this.beta2);
+      const oneMinusBeta1 = deviceConstant(1 - this.beta1);
+      const oneMinusBeta2 = deviceConstant(1 - this.beta2);
+      const stepScalar = tf.scalar(stepSize);
+      const epsScalar = tf.scalar(epsHat);
+      const decayFactor = tf.scalar(1 - learningRate * this.weightDecay);
       for (const [name, variable] of this.params) {
         const { m, v } = this.moments.get(name)!;
         const g = grads.get(name);
-        const mNext = g ? tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)) : tf.mul(m, this.beta1);
-        const vNext = g ? tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)) : tf.mul(v, this.beta2);
+        const mNext = g ? tf.add(tf.mul(m, beta1), tf.mul(g, oneMinusBeta1)) : tf.mul(m, beta1);
+        const vNext = g ? tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), oneMinusBeta2)) : tf.mul(v, beta2);
         m.assign(mNext);
         v.assign(vNext);
-        const update = tf.mul(tf.div(mNext, tf.add(tf.sqrt(vNext), epsHat)), stepSize);
-        const decayed = this.decaying.has(name) ? tf.mul(variable, 1 - learningRate * this.weightDecay) : variable;
+        const update = tf.mul(tf.div(mNext, tf.add(tf.sqrt(vNext), epsScalar)), stepScalar);
+        const decayed = this.decaying.has(name) ? tf.mul(variable, decayFactor) : variable;
         variable.assign(tf.sub(decayed, update));
       }
     });

@@ -31,9 +31,39 @@ export function optimizerStep(
   learningRate: number,
   gradientClipNorm: number | null | undefined,
 ): StepResult {
+  const result = stepTensors(optimizer, lossFn, learningRate, gradientClipNorm);
+  try {
+    const [loss, gradNorm] = result.dataSync();
+    return { loss, gradNorm };
+  } finally {
+    result.dispose();
+  }
+}
+
+/**
+ * {@link optimizerStep} that reads loss and norm back asynchronously: the only way on the
+ * webgpu backend in Node, which has no synchronous read from the GPU.
+ */
+export async function optimizerStepAsync(
+  optimizer: AdamW,
+  lossFn: () => tf.Scalar,
+  learningRate: number,
+  gradientClipNorm: number | null | undefined,
+): Promise<StepResult> {
+  const result = stepTensors(optimizer, lossFn, learningRate, gradientClipNorm);
+  try {
+    const [loss, gradNorm] = await result.data();
+    return { loss, gradNorm };
+  } finally {
+    result.dispose();
+  }
+}
+
+/** `[loss, gradient norm]` of one step whose update has been applied. */
+function stepTensors(optimizer: AdamW, lossFn: () => tf.Scalar, learningRate: number, gradientClipNorm: number | null | undefined): tf.Tensor1D {
   const names = [...optimizer.params.keys()];
   const variables = [...optimizer.params.values()];
-  const [loss, gradNorm] = tf.tidy(() => {
+  return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(lossFn, variables);
     // variableGrads keys by the variables' engine names; map them back to parameter names.
     let named = new Map<string, tf.Tensor>();
@@ -48,9 +78,8 @@ export function optimizerStep(
       norm = tf.sqrt(tf.addN([...named.values()].map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
     }
     optimizer.apply(named, learningRate);
-    return Array.from(tf.stack([value, norm]).dataSync());
+    return tf.stack([value, norm]) as tf.Tensor1D;
   });
-  return { loss, gradNorm };
 }
 
 /** One MAE pre-training step on a batch `[B, frames, mels]` with mask plan `plan`. */
@@ -63,6 +92,23 @@ export function maeTrainStep(
   options: MaeStepOptions = {},
 ): StepResult {
   return optimizerStep(
+    optimizer,
+    () => forwardMae(model, fbanks, plan, { context: options.context }).loss as tf.Scalar,
+    learningRate,
+    options.gradientClipNorm,
+  );
+}
+
+/** {@link maeTrainStep} with an asynchronous read of loss and norm (see {@link optimizerStepAsync}). */
+export function maeTrainStepAsync(
+  model: MaeModel,
+  optimizer: AdamW,
+  fbanks: tf.Tensor3D,
+  plan: MaskPlan,
+  learningRate: number,
+  options: MaeStepOptions = {},
+): Promise<StepResult> {
+  return optimizerStepAsync(
     optimizer,
     () => forwardMae(model, fbanks, plan, { context: options.context }).loss as tf.Scalar,
     learningRate,

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TttConfig } from './config.js';
 import { stackMasks, stepMask } from './masks.js';
 import type { TttOptimizer } from './optimizers.js';
-import { classify, lossAndGradients, maeLosses, type PassContext } from './passes.js';
+import { classification, logitTensor, lossAndGradientTensors, maeLossTensor, type PassContext } from './passes.js';
 import type { AdaptedParameters } from './state.js';
 import type { ClipTrace, StepRecord, TttClip, TttHooks } from './types.js';
 
@@ -34,11 +34,66 @@ export function isDiverged(loss: number, step0Loss: number, maxLossRatio: number
 }
 
 /**
+ * The step loop as a generator that hands out every tensor it needs read (losses, logits)
+ * and receives its values: one loop for {@link adaptClips}, which reads synchronously, and
+ * {@link adaptClipsAsync}, which reads asynchronously (the webgpu backend in Node can only
+ * do that). The driver disposes each tensor once read.
+ */
+type StepLoop = Generator<tf.Tensor, ClipTrace[], Float32Array>;
+
+/** Runs a {@link StepLoop} with synchronous reads. */
+function driveSync(loop: StepLoop): ClipTrace[] {
+  let next = loop.next();
+  while (!next.done) {
+    const tensor = next.value;
+    let values: Float32Array;
+    try {
+      values = tensor.dataSync() as Float32Array;
+    } catch (err) {
+      tensor.dispose();
+      loop.throw(err); // runs the loop's clean-up, then rethrows
+      throw err;
+    }
+    tensor.dispose();
+    next = loop.next(values);
+  }
+  return next.value;
+}
+
+/** Runs a {@link StepLoop} with asynchronous reads. */
+async function driveAsync(loop: StepLoop): Promise<ClipTrace[]> {
+  let next = loop.next();
+  while (!next.done) {
+    const tensor = next.value;
+    let values: Float32Array;
+    try {
+      values = (await tensor.data()) as Float32Array;
+    } catch (err) {
+      tensor.dispose();
+      loop.throw(err);
+      throw err;
+    }
+    tensor.dispose();
+    next = loop.next(values);
+  }
+  return next.value;
+}
+
+/**
  * Adapts `clips` (whose fbanks are stacked in `fbanks` `[B, frames, mels]`) from the current
  * copies for `config.steps` steps and returns one trace per clip. With shared-shape copies
  * there must be exactly one clip. The caller resets copies and optimizer beforehand.
  */
 export function adaptClips(run: AdaptRun, clips: readonly TttClip[], fbanks: tf.Tensor3D): ClipTrace[] {
+  return driveSync(stepLoop(run, clips, fbanks));
+}
+
+/** {@link adaptClips} with asynchronous reads of losses and logits (for the webgpu backend); the same traces. */
+export function adaptClipsAsync(run: AdaptRun, clips: readonly TttClip[], fbanks: tf.Tensor3D): Promise<ClipTrace[]> {
+  return driveAsync(stepLoop(run, clips, fbanks));
+}
+
+function* stepLoop(run: AdaptRun, clips: readonly TttClip[], fbanks: tf.Tensor3D): StepLoop {
   const { context, config, state, optimizer, hooks } = run;
   const n = clips.length;
   if (state.batch === null ? n !== 1 : n !== state.batch) {
@@ -67,10 +122,12 @@ export function adaptClips(run: AdaptRun, clips: readonly TttClip[], fbanks: tf.
     const plan = stackMasks(clips.map((clip) => stepMask(context.model, config, clip.id, step + 1)));
     const training = step < K;
     const nanRows = training && hooks?.forceNaN ? clips.flatMap((clip, i) => (hooks.forceNaN?.(clip.id, step) ? [i] : [])) : [];
-    const pass = training ? lossAndGradients(context, state, fbanks, plan, 'sum', nanRows) : undefined;
+    const pass = training ? lossAndGradientTensors(context, state, fbanks, plan, 'sum', nanRows) : undefined;
     try {
-      const losses = pass ? pass.losses : maeLosses(context, state, fbanks, plan);
-      const { logits, numClasses, predicted } = classify(context, state, fbanks);
+      const losses = yield pass ? pass.losses : maeLossTensor(context, state, fbanks, plan);
+      const logitsTensor = logitTensor(context, state, fbanks);
+      const numClasses = logitsTensor.shape[1];
+      const { logits, predicted } = classification(yield logitsTensor, numClasses);
       const newlyDiverged: number[] = [];
       const records: StepRecord[] = clips.map((_, i) => {
         const loss = losses[i];

@@ -6,9 +6,10 @@
  * gradient of its own clip's loss, and the optimizers act elementwise: the result is B
  * independent per-sample BitFit runs, computed together.
  */
+import type * as tf from '@tensorflow/tfjs';
 import type { MaeModel } from '../model/index.js';
 import { FbankStore } from '../train/index.js';
-import { adaptClips } from './adapt.js';
+import { adaptClips, adaptClipsAsync, type AdaptRun } from './adapt.js';
 import { resolveTttConfig, type TttConfig, type TttConfigInput } from './config.js';
 import { encoderGroup, groupLabel, isVectorGroup, type TttGroup } from './groups.js';
 import { createOptimizer } from './optimizers.js';
@@ -49,18 +50,21 @@ export class BatchedBitFit {
 
   /** Adapts up to `batch` clips together from the source weights; one trace per clip, in order. */
   adaptBatch(clips: readonly TttClip[]): ClipTrace[] {
-    if (clips.length === 0 || clips.length > this.batch) throw new Error(`adaptBatch: ${clips.length} clips for batches of ${this.batch}`);
-    const { inputFrames, melBins } = this.model.config;
-    const fbanks = new FbankStore(clips.map((clip) => clip.fbank), inputFrames, melBins).batch(clips.map((_, i) => i));
-    // Fresh copies per batch: their starting values are the source, and a smaller last batch needs its own shape.
-    const state = new AdaptedParameters(this.trained, clips.length);
-    const optimizer = createOptimizer(this.config, state.variables, state.matrixNames);
+    const { run, fbanks } = this.begin(clips);
     try {
-      return adaptClips({ context: this.context, config: this.config, state, optimizer, hooks: this.options.hooks }, clips, fbanks);
+      return adaptClips(run, clips, fbanks);
     } finally {
-      optimizer.dispose();
-      state.dispose();
-      fbanks.dispose();
+      this.end(run, fbanks);
+    }
+  }
+
+  /** {@link adaptBatch} with asynchronous reads: the way to run it on the webgpu backend. The same traces. */
+  async adaptBatchAsync(clips: readonly TttClip[]): Promise<ClipTrace[]> {
+    const { run, fbanks } = this.begin(clips);
+    try {
+      return await adaptClipsAsync(run, clips, fbanks);
+    } finally {
+      this.end(run, fbanks);
     }
   }
 
@@ -69,6 +73,29 @@ export class BatchedBitFit {
     const traces: ClipTrace[] = [];
     for (let start = 0; start < clips.length; start += this.batch) traces.push(...this.adaptBatch(clips.slice(start, start + this.batch)));
     return traces;
+  }
+
+  /** {@link adaptAll} with asynchronous reads (see {@link adaptBatchAsync}). */
+  async adaptAllAsync(clips: readonly TttClip[]): Promise<ClipTrace[]> {
+    const traces: ClipTrace[] = [];
+    for (let start = 0; start < clips.length; start += this.batch) traces.push(...(await this.adaptBatchAsync(clips.slice(start, start + this.batch))));
+    return traces;
+  }
+
+  private begin(clips: readonly TttClip[]): { run: AdaptRun; fbanks: tf.Tensor3D } {
+    if (clips.length === 0 || clips.length > this.batch) throw new Error(`adaptBatch: ${clips.length} clips for batches of ${this.batch}`);
+    const { inputFrames, melBins } = this.model.config;
+    const fbanks = new FbankStore(clips.map((clip) => clip.fbank), inputFrames, melBins).batch(clips.map((_, i) => i));
+    // Fresh copies per batch: their starting values are the source, and a smaller last batch needs its own shape.
+    const state = new AdaptedParameters(this.trained, clips.length);
+    const optimizer = createOptimizer(this.config, state.variables, state.matrixNames);
+    return { run: { context: this.context, config: this.config, state, optimizer, hooks: this.options.hooks }, fbanks };
+  }
+
+  private end(run: AdaptRun, fbanks: tf.Tensor): void {
+    run.optimizer.dispose();
+    run.state.dispose();
+    fbanks.dispose();
   }
 
   /** Frees the cached transposes (the model is untouched). */

@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { currentBackend } from '../backend/index.js';
 import type { MaeModel } from '../model/index.js';
 import { createProgress, packageVersion, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import { BatchedBitFit } from './batched-bitfit.js';
@@ -210,7 +211,13 @@ function environment(): Record<string, unknown> {
   } catch {
     // Used as a library outside its package folder: the version is a nicety, not a reason to fail.
   }
-  return { backend: tf.getBackend(), versions: { 'ttt-speech': version, tfjs: tf.version_core, node: process.versions.node } };
+  const chosen = currentBackend();
+  return {
+    backend: tf.getBackend(),
+    // The GPU a webgpu run computed on (vendor, architecture, device, driver), null on the CPU backends.
+    adapter: chosen?.name === tf.getBackend() ? chosen.adapter : null,
+    versions: { 'ttt-speech': version, tfjs: tf.version_core, node: process.versions.node, ...(chosen ? { [chosen.package]: chosen.packageVersion } : {}) },
+  };
 }
 
 type Store = (method: ResolvedMethod, traces: readonly ClipTrace[]) => Promise<void>;
@@ -241,7 +248,8 @@ async function runMethod(
   if (spec.batch !== undefined && method.adapts) {
     const runner = new BatchedBitFit(model, { batch: spec.batch, group, config, hooks: ttt });
     try {
-      for (let start = 0; start < pending.length; start += spec.batch) await store(method, runner.adaptBatch(pending.slice(start, start + spec.batch)));
+      // Asynchronous reads: the same traces as adaptBatch, and the only way on the webgpu backend.
+      for (let start = 0; start < pending.length; start += spec.batch) await store(method, await runner.adaptBatchAsync(pending.slice(start, start + spec.batch)));
     } finally {
       runner.dispose();
     }
@@ -249,7 +257,7 @@ async function runMethod(
   }
   const runner = new PerSampleTtt(model, { group, config, hooks: ttt });
   try {
-    for (const clip of pending) await store(method, [runner.adapt(clip)]);
+    for (const clip of pending) await store(method, [await runner.adaptAsync(clip)]);
   } finally {
     runner.dispose();
   }

@@ -6,6 +6,7 @@
  * exactly as B separate optimizers would update them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { deviceConstant } from '../model/index.js';
 import { AdamW } from '../train/index.js';
 import type { TttConfig, TttOptimizerName } from './config.js';
 
@@ -55,16 +56,20 @@ export class SgdMomentum implements TttOptimizer {
 
   apply(grads: ReadonlyMap<string, tf.Tensor>): void {
     tf.tidy(() => {
+      // Cached on a GPU: a number would be uploaded once per parameter tensor and step.
+      const weightDecay = deviceConstant(this.weightDecay);
+      const momentum = deviceConstant(this.momentum);
+      const learningRate = deviceConstant(this.learningRate);
       for (const [name, variable] of this.params) {
         let g: tf.Tensor | undefined = grads.get(name);
-        if (this.weightDecay > 0 && this.decays(name)) g = g ? tf.add(g, tf.mul(variable, this.weightDecay)) : tf.mul(variable, this.weightDecay);
+        if (this.weightDecay > 0 && this.decays(name)) g = g ? tf.add(g, tf.mul(variable, weightDecay)) : tf.mul(variable, weightDecay);
         const buffer = this.buffers.get(name);
         if (buffer) {
-          const next = g ? tf.add(tf.mul(buffer, this.momentum), g) : tf.mul(buffer, this.momentum);
+          const next = g ? tf.add(tf.mul(buffer, momentum), g) : tf.mul(buffer, momentum);
           buffer.assign(next);
           g = next;
         }
-        if (g) variable.assign(tf.sub(variable, tf.mul(g, this.learningRate)));
+        if (g) variable.assign(tf.sub(variable, tf.mul(g, learningRate)));
       }
     });
   }

@@ -41,6 +41,43 @@ export function lossAndGradients(
   reduction: LossReduction,
   nanRows: readonly number[] = [],
 ): LossAndGradients {
+  const { losses, grads } = lossAndGradientTensors(context, state, fbanks, plan, reduction, nanRows);
+  try {
+    return { losses: losses.dataSync() as Float32Array, grads };
+  } finally {
+    losses.dispose();
+  }
+}
+
+/**
+ * {@link lossAndGradients} that reads the losses back asynchronously: the only way on the
+ * webgpu backend in Node, which has no synchronous read from the GPU.
+ */
+export async function lossAndGradientsAsync(
+  context: PassContext,
+  state: AdaptedParameters,
+  fbanks: tf.Tensor3D,
+  plan: MaskPlan,
+  reduction: LossReduction,
+  nanRows: readonly number[] = [],
+): Promise<LossAndGradients> {
+  const { losses, grads } = lossAndGradientTensors(context, state, fbanks, plan, reduction, nanRows);
+  try {
+    return { losses: (await losses.data()) as Float32Array, grads };
+  } finally {
+    losses.dispose();
+  }
+}
+
+/** {@link lossAndGradients} before the read-back: the losses `[B]` as a tensor (the caller disposes both). */
+export function lossAndGradientTensors(
+  context: PassContext,
+  state: AdaptedParameters,
+  fbanks: tf.Tensor3D,
+  plan: MaskPlan,
+  reduction: LossReduction,
+  nanRows: readonly number[],
+): { losses: tf.Tensor; grads: Map<string, tf.Tensor> } {
   const names = [...state.variables.keys()];
   const variables = [...state.variables.values()];
   let perSample: tf.Tensor | undefined;
@@ -61,11 +98,7 @@ export function lossAndGradients(
     });
     return [perSample as tf.Tensor, ...out];
   });
-  try {
-    return { losses: losses.dataSync() as Float32Array, grads: new Map(names.map((name, i) => [name, grads[i]])) };
-  } finally {
-    losses.dispose();
-  }
+  return { losses, grads: new Map(names.map((name, i) => [name, grads[i]])) };
 }
 
 /** NaN for the poisoned rows and 1 elsewhere, shaped to multiply a gradient (`[B, 1, 1]` for per-row copies). */
@@ -78,14 +111,19 @@ function nanFactor(state: AdaptedParameters, batch: number, rows: readonly numbe
 
 /** MAE losses `[B]` of `fbanks` under `plan` with the copies in `state`, no gradient. */
 export function maeLosses(context: PassContext, state: AdaptedParameters, fbanks: tf.Tensor3D, plan: MaskPlan): Float32Array {
-  const losses = tf.tidy(
-    () => forwardMae(context.model, fbanks, plan, { params: state.parameters(context.model), perSample: true, context: { frozen: context.frozen } }).loss,
-  );
+  const losses = maeLossTensor(context, state, fbanks, plan);
   try {
     return losses.dataSync() as Float32Array;
   } finally {
     losses.dispose();
   }
+}
+
+/** {@link maeLosses} before the read-back (the caller disposes the tensor). */
+export function maeLossTensor(context: PassContext, state: AdaptedParameters, fbanks: tf.Tensor3D, plan: MaskPlan): tf.Tensor {
+  return tf.tidy(
+    () => forwardMae(context.model, fbanks, plan, { params: state.parameters(context.model), perSample: true, context: { frozen: context.frozen } }).loss,
+  );
 }
 
 /** Class logits of whole clips with the copies in `state`. */
@@ -99,17 +137,26 @@ export interface Classification {
 
 /** Classifies whole (unmasked) fbanks `[B, frames, mels]` with the encoder copies in `state` and the frozen head. */
 export function classify(context: PassContext, state: AdaptedParameters, fbanks: tf.Tensor3D): Classification {
-  const logits = tf.tidy(() =>
-    forwardClassifier(context.model, fbanks, { encoder: state.parameters(context.model).encoder, context: { frozen: context.frozen } }),
-  );
+  const logits = logitTensor(context, state, fbanks);
   try {
-    const [batch, numClasses] = logits.shape;
-    const values = logits.dataSync() as Float32Array;
-    const predicted = Array.from({ length: batch }, (_, b) => argMax(values, b * numClasses, numClasses));
-    return { logits: values, numClasses, predicted };
+    return classification(logits.dataSync() as Float32Array, logits.shape[1]);
   } finally {
     logits.dispose();
   }
+}
+
+/** {@link classify} before the read-back: logits `[B, classes]` (the caller disposes them). */
+export function logitTensor(context: PassContext, state: AdaptedParameters, fbanks: tf.Tensor3D): tf.Tensor2D {
+  return tf.tidy(() =>
+    forwardClassifier(context.model, fbanks, { encoder: state.parameters(context.model).encoder, context: { frozen: context.frozen } }),
+  );
+}
+
+/** Predictions from row-major logits with `numClasses` columns. */
+export function classification(values: Float32Array, numClasses: number): Classification {
+  const batch = values.length / numClasses;
+  const predicted = Array.from({ length: batch }, (_, b) => argMax(values, b * numClasses, numClasses));
+  return { logits: values, numClasses, predicted };
 }
 
 /** Index of the largest of `length` values from `offset`; a NaN row gives class 0. */

@@ -3,9 +3,10 @@
  * its own MAE loss (a fresh mask each step), is classified after every step, and the weights
  * go back to the source before the next clip. The head and decoder stay frozen.
  */
+import type * as tf from '@tensorflow/tfjs';
 import type { MaeModel } from '../model/index.js';
 import { FbankStore } from '../train/index.js';
-import { adaptClips } from './adapt.js';
+import { adaptClips, adaptClipsAsync, type AdaptRun } from './adapt.js';
 import { resolveTttConfig, type TttConfig, type TttConfigInput } from './config.js';
 import { encoderGroup, isVectorGroup, type TttGroup } from './groups.js';
 import { createOptimizer, type TttOptimizer } from './optimizers.js';
@@ -41,17 +42,40 @@ export class PerSampleTtt {
 
   /** Adapts one clip from the source weights and returns its steps 0 … K; the source weights are in force again afterwards. */
   adapt(clip: TttClip): ClipTrace {
+    const fbanks = this.begin(clip);
+    try {
+      return adaptClips(this.run(), [clip], fbanks)[0];
+    } finally {
+      this.end(fbanks);
+    }
+  }
+
+  /** {@link adapt} with asynchronous reads: the way to run it on the webgpu backend. The same trace. */
+  async adaptAsync(clip: TttClip): Promise<ClipTrace> {
+    const fbanks = this.begin(clip);
+    try {
+      return (await adaptClipsAsync(this.run(), [clip], fbanks))[0];
+    } finally {
+      this.end(fbanks);
+    }
+  }
+
+  private begin(clip: TttClip): tf.Tensor3D {
     const { inputFrames, melBins } = this.model.config;
     const fbanks = new FbankStore([clip.fbank], inputFrames, melBins).batch([0]);
-    try {
-      this.state.reset();
-      this.optimizer.reset();
-      const steps = this.state.size === 0 ? { ...this.config, steps: 0 } : this.config;
-      return adaptClips({ context: this.context, config: steps, state: this.state, optimizer: this.optimizer, hooks: this.options.hooks }, [clip], fbanks)[0];
-    } finally {
-      fbanks.dispose();
-      this.state.reset();
-    }
+    this.state.reset();
+    this.optimizer.reset();
+    return fbanks;
+  }
+
+  private run(): AdaptRun {
+    const config = this.state.size === 0 ? { ...this.config, steps: 0 } : this.config;
+    return { context: this.context, config, state: this.state, optimizer: this.optimizer, hooks: this.options.hooks };
+  }
+
+  private end(fbanks: tf.Tensor): void {
+    fbanks.dispose();
+    this.state.reset();
   }
 
   /** Frees the copies, optimizer state and cached transposes (the model is untouched). */

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { formatAdapter, isSoftwareAdapter, type GpuAdapterInfo } from '../lib/backend/index.js';
+import { createModel, disposeModel, forwardLoss, multiHeadAttention, poolTokens } from '../lib/model/index.js';
+import { createRng } from '../lib/util/index.js';
+import { createPassContext, encoderGroup } from '../lib/ttt/index.js';
+import { kernelsPerStep, parityProbe, syncRunnerTraces, type ParityResult } from './helpers/gpu-parity.js';
+import { MICRO } from './helpers/models.js';
+
+/**
+ * Relative error allowed between WebGPU (Mesa's llvmpipe through OpenGL ES) and wasm, as
+ * max |a − b| / max |b| per tensor. Both compute in float32 with different summation orders;
+ * rounding through the micro model's ~10 layers measured ≤ 1e-6 (loss 1.6e-7, worst gradient
+ * 8e-7); a wrong kernel gives errors of order 1. 1e-4 leaves two orders of margin.
+ */
+const TOLERANCE = 1e-4;
+
+/** BitFit steps on WebGPU over which the tensor count must not move. */
+const LEAK_STEPS = 200;
+
+/** Set (as `.ci/run` does) to fail instead of skipping when no WebGPU adapter can be had. */
+const REQUIRE_ENV = 'TTT_SPEECH_REQUIRE_WEBGPU';
+
+function relativeError(actual: readonly number[], expected: readonly number[]): number {
+  assert.equal(actual.length, expected.length);
+  let scale = 1e-12;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]));
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  }
+  return worst / scale;
+}
+
+/** Runs the parity probe in a child process on the webgpu backend (Mesa's software renderer when there is no GPU). */
+function probeOnWebGpu(): (ParityResult & { adapter: GpuAdapterInfo }) | { skipped: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ttt-webgpu-'));
+  try {
+    const out = join(dir, 'result.json');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/gpu-parity-child.ts', out, String(LEAK_STEPS)], {
+      env: { ...process.env, TTT_SPEECH_BACKEND: 'webgpu', EGL_PLATFORM: process.env.EGL_PLATFORM ?? 'surfaceless', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmpdir() },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(run.status, 0, `the webgpu child failed (status ${run.status}, signal ${run.signal}):\n${run.stderr.slice(-3000)}`);
+    return JSON.parse(readFileSync(out, 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function seeded(shape: number[], seed: number): tf.Tensor {
+  const rng = createRng(seed);
+  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 2 * rng() - 1), shape);
+}
+
+/** Values and gradients (against a fixed random probe) of `custom` and `reference` agree to `TOLERANCE`. */
+function assertSameOp(custom: (x: tf.Tensor) => tf.Tensor, reference: (x: tf.Tensor) => tf.Tensor, input: tf.Tensor, what: string): void {
+  tf.tidy(() => {
+    const expected = reference(input);
+    const probe = seeded(expected.shape, 5);
+    const grad = (f: (x: tf.Tensor) => tf.Tensor) => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), probe)))(input);
+    const error = (a: tf.Tensor, b: tf.Tensor) => relativeError(Array.from(a.dataSync()), Array.from(b.dataSync()));
+    assert.ok(error(custom(input), expected) <= 1e-5, `${what}: values differ`);
+    assert.ok(error(grad(custom), grad(reference)) <= TOLERANCE, `${what}: gradients differ`);
+  });
+}
+
+describe('GPU-friendly ops match autodiff of their textbook form', () => {
+  it('MAE loss (batch and per sample) and mean pooling, on the current backend', () => {
+    const mask = tf.tensor2d([1, 0, 1, 1, 0, 0, 0, 0], [2, 4]); // the second sample hides nothing: its loss is 0
+    const target = seeded([2, 4, 6], 1) as tf.Tensor3D;
+    const reference = (pred: tf.Tensor, perSample: boolean) => {
+      const perPatch = tf.mul(tf.mean(tf.square(tf.sub(pred, target)), -1), mask);
+      return perSample ? tf.div(tf.sum(perPatch, 1), tf.maximum(tf.sum(mask, 1), 1)) : tf.div(tf.sum(perPatch), tf.maximum(tf.sum(mask), 1));
+    };
+    for (const perSample of [false, true]) {
+      assertSameOp((p) => forwardLoss(target, p as tf.Tensor3D, mask, { perSample }), (p) => reference(p, perSample), seeded([2, 4, 6], 2), `loss perSample=${perSample}`);
+    }
+    assertSameOp((x) => poolTokens(x as tf.Tensor3D, 'mean', false), (x) => tf.mean(x, 1), seeded([3, 5, 4], 3), 'mean pooling');
+    tf.dispose([mask, target]);
+  });
+
+  it('batched multi-head attention (the layout GPUs get), on the cpu backend', async () => {
+    const previous = tf.getBackend();
+    await tf.setBackend('cpu');
+    try {
+      const [batch, tokens, heads, headDim] = [3, 5, 2, 4];
+      const width = heads * headDim;
+      const reference = (qkv: tf.Tensor) => {
+        const parts = tf.transpose(tf.reshape(qkv, [batch, tokens, 3, heads, headDim]), [2, 0, 3, 1, 4]);
+        const [q, k, v] = tf.unstack(parts).map((t) => tf.reshape(t, [batch * heads, tokens, headDim]) as tf.Tensor3D);
+        const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim)));
+        return tf.reshape(tf.transpose(tf.reshape(tf.matMul(p, v), [batch, heads, tokens, headDim]), [0, 2, 1, 3]), [batch * tokens, width]);
+      };
+      assertSameOp((qkv) => multiHeadAttention(qkv as tf.Tensor2D, batch, tokens, heads), reference, seeded([batch * tokens, 3 * width], 4), 'attention');
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
+});
+
+describe('WebGPU backend', () => {
+  it('recognises software adapters by name and formats an adapter for the log', () => {
+    const mesa = { vendor: '', architecture: '', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL ES 3.2 Mesa 22.3.6' };
+    assert.equal(isSoftwareAdapter(mesa), true);
+    assert.equal(isSoftwareAdapter({ vendor: 'google', architecture: '', device: 'SwiftShader Device (Subzero)', description: '' }), true);
+    assert.equal(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200', description: 'NVIDIA: 550.54' }), false);
+    assert.equal(isSoftwareAdapter({ vendor: 'nvidia', architecture: '', device: '', description: '' }, true), true);
+    const line = formatAdapter({ ...mesa, software: true, dawnFlags: ['backend=opengles'], featureLevel: 'compatibility' });
+    assert.match(line, /llvmpipe.*Mesa 22\.3\.6.*software renderer.*backend=opengles.*compatibility/);
+  });
+
+  it('names the reason when webgpu is requested and no adapter can be had', () => {
+    // EGL told to use X11 with no display: neither Vulkan (no driver here) nor OpenGL ES finds an adapter.
+    const script = "import('./lib/backend/index.ts').then(m => m.ensureBackend()).then(() => process.exit(0), e => { console.error(e.message); process.exit(3); })";
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      env: { ...process.env, TTT_SPEECH_BACKEND: 'webgpu', EGL_PLATFORM: 'x11', DISPLAY: '' },
+      encoding: 'utf8',
+    });
+    if (run.status === 0) return; // a hardware GPU answered: nothing to explain on this machine
+    assert.equal(run.status, 3, run.stderr);
+    assert.match(run.stderr, /TTT_SPEECH_BACKEND=webgpu was requested but could not be loaded .*no WebGPU adapter: .*found no/);
+  });
+
+  it('the GPU layout issues the same kernels per TTT step at B = 1 and B = 8 (cpu backend, in process)', async function () {
+    // The cpu backend takes the layout GPUs take (batched attention, gather, transpose flags), so the count needs no GPU.
+    const previous = tf.getBackend();
+    await tf.setBackend('cpu');
+    try {
+      const model = createModel(MICRO, 3);
+      const context = createPassContext(model, encoderGroup(model, 'bias'));
+      try {
+        const one = await kernelsPerStep(model, context, 1);
+        const eight = await kernelsPerStep(model, context, 8);
+        assert.ok(one > 100, `only ${one} kernels in a TTT step: the profile missed the step`);
+        assert.equal(eight, one, `kernels per batched-BitFit step: ${one} at B = 1, ${eight} at B = 8`);
+      } finally {
+        context.frozen.dispose();
+        disposeModel(model);
+      }
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
+
+  it('matches wasm on the software renderer: loss, every gradient, batched vs per-sample BitFit, kernels, uploads, checkpoint, no leak', async function () {
+    this.timeout(180_000);
+    const gpu = probeOnWebGpu();
+    if ('skipped' in gpu) {
+      if (process.env[REQUIRE_ENV]) assert.fail(`${REQUIRE_ENV} is set but no WebGPU adapter could be had: ${gpu.skipped}`);
+      console.log(`      (skipped: no WebGPU adapter: ${gpu.skipped})`);
+      this.skip();
+    }
+    assert.equal(gpu.backend, 'webgpu');
+    assert.ok(gpu.adapter && typeof gpu.adapter.device === 'string', 'the child reported no adapter');
+    const wasm = await parityProbe(2);
+    assert.equal(wasm.backend, tf.getBackend());
+    // On wasm the asynchronous runners give exactly what the synchronous ones give.
+    const sync = syncRunnerTraces();
+    assert.deepEqual(wasm.runners, sync);
+
+    const lossError = Math.abs(gpu.loss - wasm.loss) / Math.abs(wasm.loss);
+    assert.ok(lossError <= TOLERANCE, `MAE loss: webgpu ${gpu.loss}, ${wasm.backend} ${wasm.loss}`);
+    assert.deepEqual(Object.keys(gpu.grads).sort(), Object.keys(wasm.grads).sort());
+    let worst = { name: '', error: 0 };
+    for (const [name, expected] of Object.entries(wasm.grads)) {
+      const error = relativeError(gpu.grads[name], expected);
+      if (error > worst.error) worst = { name, error };
+    }
+    assert.ok(worst.error <= TOLERANCE, `gradient of ${worst.name}: relative error ${worst.error}`);
+
+    // One batched-BitFit step equals the per-clip steps, on the GPU itself and against wasm.
+    assert.ok(relativeError(gpu.bitfitBatched.losses, gpu.bitfitPerSample.losses) <= TOLERANCE, 'batched and per-clip BitFit losses differ');
+    for (const [name, expected] of Object.entries(gpu.bitfitPerSample.biases)) {
+      assert.ok(relativeError(gpu.bitfitBatched.biases[name], expected) <= TOLERANCE, `${name} after one batched BitFit step differs from the per-clip step`);
+      assert.ok(relativeError(gpu.bitfitBatched.biases[name], wasm.bitfitBatched.biases[name]) <= TOLERANCE, `${name} after one BitFit step: webgpu differs from wasm`);
+    }
+
+    assert.equal(gpu.kernels.B8, gpu.kernels.B1, `kernels per step on webgpu: ${gpu.kernels.B1} at B = 1, ${gpu.kernels.B8} at B = 8`);
+    // Uploads are the step's data (mask plan indices, the mask): constants are cached, so their number does not grow either.
+    assert.equal(gpu.uploads.B8, gpu.uploads.B1, `uploads per step on webgpu: ${gpu.uploads.B1} at B = 1, ${gpu.uploads.B8} at B = 8`);
+    assert.ok(gpu.uploads.B1 <= 10, `${gpu.uploads.B1} uploads per BitFit step: a constant or a ones() gradient is uploaded again`);
+    assert.deepEqual(gpu.checkpoint.mismatched, [], 'parameters that changed through a checkpoint saved and loaded on webgpu');
+    assert.equal(gpu.checkpoint.tensors, Object.keys(wasm.grads).length);
+    // The TTT runners, reading asynchronously on the GPU, follow the same trajectory as on wasm.
+    const steps = (traces: { loss: number; logits: number[] }[][]) => traces.flat();
+    const gpuSteps = [...steps(gpu.runners.bitfit), ...gpu.runners.perSample];
+    const wasmSteps = [...steps(wasm.runners.bitfit), ...wasm.runners.perSample];
+    assert.equal(gpuSteps.length, wasmSteps.length);
+    assert.ok(relativeError(gpuSteps.map((s) => s.loss), wasmSteps.map((s) => s.loss)) <= TOLERANCE, 'TTT runner losses differ from wasm');
+    assert.ok(relativeError(gpuSteps.flatMap((s) => s.logits), wasmSteps.flatMap((s) => s.logits)) <= TOLERANCE, 'TTT runner logits differ from wasm');
+
+    assert.equal(gpu.leak.steps, LEAK_STEPS);
+    assert.equal(gpu.leak.after, gpu.leak.before, `tensors before and after ${LEAK_STEPS} steps on webgpu`);
+    console.log(
+      `      webgpu on ${formatAdapter(gpu.adapter)}: loss error ${lossError.toExponential(1)}, worst gradient ${worst.error.toExponential(1)} (${worst.name}), ` +
+        `${gpu.kernels.B1} kernels and ${gpu.uploads.B1} uploads per step at B = 1 and 8, ${gpu.msPerStep.toFixed(0)} ms per BitFit step at B = 2`,
+    );
+  });
+});
