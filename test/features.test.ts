@@ -18,6 +18,7 @@ import {
   melScale,
   normalizeFbank,
   padOrCrop,
+  floorLevel,
   type FbankOptions,
 } from '../lib/features/index.js';
 import type { FbankJson } from '../lib/cli/commands/fbank.js';
@@ -242,6 +243,20 @@ describe('padOrCrop', () => {
 
   it('rejects a non-positive target', () => {
     assert.throws(() => padOrCrop(fb, 0), /targetFrames must be a positive integer/);
+    assert.throws(() => padOrCrop(fb, 8, 'end', 'loud' as never), /value must be 'zero' or 'floor'/);
+  });
+
+  it("pads at the clip's own quiet level (its 1st percentile) with 'floor', and leaves crops alone", () => {
+    // 200 values from -10 to 9.9: the 1st percentile is the 3rd smallest, -9.8.
+    const ramp = tf.tensor2d(Float32Array.from({ length: 200 }, (_, i) => -10 + i / 10), [50, 4]);
+    assert.equal(floorLevel(ramp), Math.fround(-9.8));
+    const padded = padOrCrop(ramp, 60, 'end', 'floor');
+    const rows = padded.arraySync();
+    assert.deepEqual(rows.slice(50), Array.from({ length: 10 }, () => Array(4).fill(Math.fround(-9.8))));
+    assert.deepEqual(rows.slice(0, 50), ramp.arraySync());
+    const cropped = padOrCrop(ramp, 20, 'end', 'floor');
+    assert.deepEqual(cropped.arraySync(), ramp.arraySync().slice(0, 20));
+    disposeAll([ramp, padded, cropped]);
   });
 });
 

@@ -11,6 +11,24 @@ import * as tf from '@tensorflow/tfjs';
 /** Where {@link padOrCrop} adds or removes frames. */
 export type PadCropMode = 'end' | 'center';
 
+/**
+ * What padded frames hold. `zero` is AudioMAE's (0 = log 1 on the raw fbank, which normalises to a
+ * value brighter than almost all speech: an easy block that dilutes the MAE loss of short clips);
+ * `floor` repeats the clip's own quiet level, its 1st percentile, so padding looks like the pause
+ * that ends the clip.
+ */
+export type PadValue = 'zero' | 'floor';
+
+/** Fraction of a clip's fbank values below its `floor` padding level. */
+export const FLOOR_PAD_QUANTILE = 0.01;
+
+/** The `floor` padding level of a raw fbank: its {@link FLOOR_PAD_QUANTILE} quantile. */
+export function floorLevel(fb: tf.Tensor2D): number {
+  const values = Float32Array.from(fb.dataSync()).sort();
+  if (values.length === 0) throw new Error('floorLevel: the fbank has no values');
+  return values[Math.min(values.length - 1, Math.floor(FLOOR_PAD_QUANTILE * values.length))];
+}
+
 /** Dataset-level scalar statistics of log-mel values. */
 export interface NormStats {
   /** Mean of every fbank value in the dataset. */
@@ -35,20 +53,21 @@ export interface NormalizeOptions {
 }
 
 /**
- * Pads with zero frames or crops `fb` ([frames, bins]) to `targetFrames`, returning a new tensor
+ * Pads (with `value`: zero frames by default, see {@link PadValue}) or crops `fb` ([frames, bins]) to `targetFrames`, returning a new tensor
  * (the input is left as it is and still owned by the caller). `'end'` (AudioMAE's choice) pads
  * after the last frame and crops the tail; `'center'` splits the padding or the crop between
  * both ends, the odd frame going to the end. Pad the raw fbank, then normalise (see the file note).
  */
-export function padOrCrop(fb: tf.Tensor2D, targetFrames: number, mode: PadCropMode = 'end'): tf.Tensor2D {
+export function padOrCrop(fb: tf.Tensor2D, targetFrames: number, mode: PadCropMode = 'end', value: PadValue = 'zero'): tf.Tensor2D {
   if (!Number.isInteger(targetFrames) || targetFrames < 1) throw new Error(`padOrCrop: targetFrames must be a positive integer, got ${targetFrames}`);
   if (mode !== 'end' && mode !== 'center') throw new Error(`padOrCrop: mode must be 'end' or 'center', got '${String(mode)}'`);
+  if (value !== 'zero' && value !== 'floor') throw new Error(`padOrCrop: value must be 'zero' or 'floor', got '${String(value)}'`);
   const [frames, bins] = fb.shape;
   const difference = targetFrames - frames;
   const before = mode === 'center' ? Math.floor(Math.abs(difference) / 2) : 0;
   return tf.tidy(() => {
     if (difference === 0) return tf.clone(fb);
-    if (difference > 0) return tf.pad(fb, [[before, difference - before], [0, 0]]);
+    if (difference > 0) return tf.pad(fb, [[before, difference - before], [0, 0]], value === 'floor' ? floorLevel(fb) : 0);
     return tf.slice(fb, [before, 0], [targetFrames, bins]);
   });
 }

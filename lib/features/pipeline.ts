@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fbank, fbankBatch } from './fbank.js';
-import { computeNormStats, normalizeFbank, padOrCrop, type NormStats, type PadCropMode } from './normalize.js';
+import { computeNormStats, normalizeFbank, padOrCrop, type NormStats, type PadCropMode, type PadValue } from './normalize.js';
 import type { FbankOptions } from './options.js';
 
 /** How clips become model inputs (stored under `features` in a checkpoint). */
@@ -15,6 +15,8 @@ export interface FeatureRecipe {
   fbank: Omit<FbankOptions, 'source'>;
   /** Where frames are added or removed to reach the model's input length. */
   padMode: PadCropMode;
+  /** What padded frames hold; absent in checkpoints made before it existed, which padded with `zero`. */
+  padValue?: PadValue;
   /** Normalisation divisor as a multiple of the dataset standard deviation (AudioMAE: 2). */
   stdScale: number;
 }
@@ -71,7 +73,7 @@ export function modelInputs(
   const raw = rawFbanks(clips, recipe, sources);
   try {
     return raw.map((fb) =>
-      tf.tidy(() => normalizeFbank(padOrCrop(fb, frames, recipe.padMode), normStats, { stdScale: recipe.stdScale }).dataSync() as Float32Array),
+      tf.tidy(() => normalizeFbank(padOrCrop(fb, frames, recipe.padMode, recipe.padValue ?? 'zero'), normStats, { stdScale: recipe.stdScale }).dataSync() as Float32Array),
     );
   } finally {
     tf.dispose(raw);

@@ -64,6 +64,7 @@ export const pretrainConfigSchema = z.strictObject({
   features: z
     .strictObject({
       padMode: z.enum(['end', 'center']).optional(),
+      padValue: z.enum(['zero', 'floor']).optional(),
       stdScale: z.number().positive().optional(),
       fbank: z.record(z.string(), z.unknown()).optional(),
     })
@@ -175,6 +176,7 @@ export async function runPretrain(flags: PretrainCommandFlags): Promise<string> 
   const features: PretrainFeatureRecord = {
     fbank: fbankOptions,
     padMode: config.features?.padMode ?? 'end',
+    ...(config.features?.padValue ? { padValue: config.features.padValue } : {}),
     stdScale: config.features?.stdScale ?? 2,
   };
   if (hasCheckpoint(out)) {
