@@ -53,7 +53,7 @@ export const pretrainConfigSchema = z.strictObject({
   model: z.union([z.string(), z.looseObject({ preset: z.string().optional() })]).optional(),
   data: z
     .strictObject({
-      corpus: z.strictObject({ preset: z.enum(['full', 'ci']).optional(), seed: z.number().int().nonnegative().optional(), dir: z.string().optional() }).optional(),
+      corpus: z.strictObject({ preset: z.enum(['full', 'ci', 'pretrain']).optional(), seed: z.number().int().nonnegative().optional(), dir: z.string().optional() }).optional(),
       manifest: z.string().optional(),
       roles: z.array(z.enum(['task', 'babble', 'pool'])).optional(),
       genders: z.array(z.string()).optional(),
