@@ -24,6 +24,9 @@ import {
   stratifiedSplit,
   trainHead,
   whiteningTransform,
+  fitRidgeHead,
+  ridgeFit,
+  solveSymmetric,
   type PretrainState,
 } from '../lib/train/index.js';
 import { MICRO } from './helpers/models.js';
@@ -181,15 +184,15 @@ describe('MAE pre-training', () => {
   });
 });
 
-describe('head training', () => {
-  function validationAccuracy(model: MaeModel, clips: Float32Array[], labels: number[], indices: number[]): number {
-    return tf.tidy(() => {
-      const x = tf.tensor3d(Float32Array.from(indices.flatMap((i) => Array.from(clips[i]))), [indices.length, MICRO.inputFrames, MICRO.melBins]);
-      const predicted = tf.argMax(forwardClassifier(model, x), 1).dataSync();
-      return indices.filter((index, i) => predicted[i] === labels[index]).length / indices.length;
-    });
-  }
+function validationAccuracy(model: MaeModel, clips: Float32Array[], labels: number[], indices: number[]): number {
+  return tf.tidy(() => {
+    const x = tf.tensor3d(Float32Array.from(indices.flatMap((i) => Array.from(clips[i]))), [indices.length, MICRO.inputFrames, MICRO.melBins]);
+    const predicted = tf.argMax(forwardClassifier(model, x), 1).dataSync();
+    return indices.filter((index, i) => predicted[i] === labels[index]).length / indices.length;
+  });
+}
 
+describe('head training', () => {
   it('splits every class in proportion', () => {
     const labels = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2];
     const { train, validation } = stratifiedSplit(labels, 0.2, 0);
@@ -260,6 +263,59 @@ describe('head training', () => {
       assert.notDeepEqual(bits(after.get('encoder.blocks.1.mlp.fc2.weight')!), before.get('encoder.blocks.1.mlp.fc2.weight'));
       assert.deepEqual(bits(after.get('decoder.pred.weight')!), before.get('decoder.pred.weight'));
       assert.ok(after.has('head.hidden.weight'));
+    } finally {
+      disposeModel(model);
+    }
+  });
+});
+
+describe('ridge head (closed form)', () => {
+  it('solves a symmetric positive definite system exactly and refuses an indefinite one', () => {
+    const rng = createRng(8);
+    const d = 7;
+    const c = 3;
+    const M = Float64Array.from({ length: d * d }, () => gaussian(rng));
+    const A = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) A[i * d + j] += M[k * d + i] * M[k * d + j] + (i === j && k === 0 ? 1 : 0);
+    const X = Float64Array.from({ length: d * c }, () => gaussian(rng));
+    const B = new Float64Array(d * c);
+    for (let i = 0; i < d; i++) for (let j = 0; j < c; j++) for (let k = 0; k < d; k++) B[i * c + j] += A[i * d + k] * X[k * c + j];
+    const solved = solveSymmetric(A, B, d, c);
+    assert.ok(solved.every((v, i) => Math.abs(v - X[i]) < 1e-8), 'A⁻¹(AX) = X');
+    assert.throws(() => solveSymmetric(Float64Array.from([1, 2, 2, 1]), Float64Array.from([1, 1]), 2, 1), /not positive definite at row 1/);
+  });
+
+  it('shrinks towards the class priors as the penalty grows', () => {
+    const Z = Float64Array.from([1, 0, 0, 1, -1, 0, 0, -1, 2, 1]);
+    const labels = [0, 1, 0, 1, 0];
+    const rows = [0, 1, 2, 3, 4];
+    const loose = ridgeFit(Z, 2, labels, 2, 1e-6, rows);
+    const tight = ridgeFit(Z, 2, labels, 2, 1e9, rows);
+    assert.ok(Math.max(...tight.W.map(Math.abs)) < 1e-8);
+    assert.ok(Math.abs(tight.b[0] - 0.6) < 1e-6 && Math.abs(tight.b[1] - 0.4) < 1e-6);
+    assert.ok(Math.max(...loose.W.map(Math.abs)) > 0.1);
+    assert.throws(() => ridgeFit(Z, 2, labels, 2, 0, rows), /lambda must be > 0/);
+  });
+
+  it('fits a head on a frozen encoder: its folded weights predict what the float64 fit predicts, and λ is the best held-out choice', () => {
+    const model = createModel(MICRO, 0);
+    const encoderBefore = bits(namedParameters(model).get('encoder.blocks.0.attn.qkv.weight')!);
+    try {
+      const { clips, labels } = syntheticClips(48, 5, 3);
+      const groups = clips.map((_, i) => Math.floor(i / 6));
+      const before = tf.memory().numTensors;
+      const result = fitRidgeHead(model, clips, labels, { groups, lambdas: [0.1, 10, 1000] });
+      assert.equal(tf.memory().numTensors, before + 2, 'only the new head (weight, bias) stays');
+      assert.deepEqual(result.cvAccuracy.map((c) => c.lambda), [0.1, 10, 1000]);
+      assert.equal(result.lambda, result.cvAccuracy.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)).lambda);
+      assert.ok(result.trainAccuracy > 0.8, `train accuracy ${result.trainAccuracy}`);
+      const all = clips.map((_, i) => i);
+      assert.equal(validationAccuracy(model, clips, labels, all), result.trainAccuracy);
+      assert.deepEqual(bits(namedParameters(model).get('encoder.blocks.0.attn.qkv.weight')!), encoderBefore);
+      const weight = bits(namedParameters(model).get('head.fc.weight')!);
+      fitRidgeHead(model, clips, labels, { groups, lambdas: [0.1, 10, 1000] });
+      assert.deepEqual(bits(namedParameters(model).get('head.fc.weight')!), weight, 'the same features give the same head');
+      assert.throws(() => fitRidgeHead(model, clips, labels.slice(1)), /48 clips and 47 labels/);
     } finally {
       disposeModel(model);
     }

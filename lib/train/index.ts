@@ -19,3 +19,5 @@ export { pretrainMae } from './pretrain.js';
 export type { PretrainOptions, PretrainResult, PretrainSettings, PretrainState, PretrainStepRecord } from './pretrain.js';
 export { stratifiedSplit, trainHead, whiteningTransform } from './head.js';
 export type { HeadEpochRecord, HeadTrainingMode, HeadTrainingOptions, HeadTrainingResult } from './head.js';
+export { fitRidgeHead, ridgeFit, solveSymmetric } from './ridge.js';
+export type { LinearMap, RidgeHeadOptions, RidgeHeadResult } from './ridge.js';
