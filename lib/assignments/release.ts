@@ -107,25 +107,24 @@ export async function releaseAssignment(spec: AssignmentSpec, options: ReleaseOp
   const secrets = new Set<string>();
   let solutionRegions = 0;
   let hiddenRegions = 0;
-  const add = (file: string, marked: MarkedText, source: string, kind: 'solution' | 'hidden'): void => {
+  const add = (file: string, marked: MarkedText, kind: 'solution' | 'hidden'): void => {
     written.set(file, marked.text);
     for (const line of telltaleLines(marked.removed, marked.text)) secrets.add(line);
     if (kind === 'solution') solutionRegions += marked.regions;
     else hiddenRegions += marked.regions;
-    void source;
   };
   for (const file of spec.studentFiles) {
     const source = readFileSync(join(spec.dir, file), 'utf8');
     const marked = stripSolutions(source, file);
     if (marked.regions === 0) throw new Error(`${join(spec.dir, file)}: no '// BEGIN SOLUTION' region: students would receive the solution`);
-    add(file, marked, source, 'solution');
+    add(file, marked, 'solution');
   }
   for (const file of spec.testFiles) {
     const source = readFileSync(join(spec.dir, file), 'utf8');
-    add(file, stripHiddenTests(source, file), source, 'hidden');
+    add(file, stripHiddenTests(source, file), 'hidden');
   }
   const notebookSource = readFileSync(join(spec.dir, spec.notebook), 'utf8');
-  add(spec.notebook, releaseNotebook(notebookSource, spec.notebook), notebookSource, 'solution');
+  add(spec.notebook, releaseNotebook(notebookSource, spec.notebook), 'solution');
   scanRelease(written, secrets);
   const dir = join(options.outDir, spec.id);
   rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@
  * reached, so one broken function costs only the points of the checks that call it.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +45,7 @@ export interface TestResult extends PlannedTest {
 export interface RunLimits {
   /** Wall-clock limit per test, seconds (mocha's own timeout catches hung promises; the watchdog kills busy loops). */
   testTimeoutS: number;
-  /** V8 heap limit of the child, MiB (`--max-old-space-size`). */
+  /** Memory limit of the child, MiB: its V8 heap (`--max-old-space-size`) and its resident size (watched on Linux). */
   memoryMb: number;
   /** Seed the hidden tests draw their inputs from (`ASSIGNMENT_SEED`). */
   seed: number;
@@ -62,7 +62,22 @@ interface ChildOutcome {
   stderr: string;
   code: number | null;
   signal: NodeJS.Signals | null;
-  killedFor?: 'test-timeout' | 'load-timeout';
+  killedFor?: 'test-timeout' | 'load-timeout' | 'memory';
+}
+
+/**
+ * Resident memory of a process in MiB, from Linux's /proc (undefined elsewhere). The V8 heap
+ * limit alone does not stop typed arrays or WebAssembly memory, which live outside the heap, so
+ * the watchdog also caps what the process really holds. An address-space limit (`ulimit -v`)
+ * cannot be used: the wasm backend reserves many GiB of address space it never touches.
+ */
+function residentMb(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const mochaBin = (): string => createRequire(join(packageRoot(), 'package.json')).resolve('mocha/bin/mocha.js');
@@ -163,6 +178,11 @@ function runChild(workDir: string, spec: AssignmentSpec, limits: RunLimits, skip
       }
       seenLines = records.length;
       const now = Date.now();
+      const resident = residentMb(child.pid!);
+      if (resident !== undefined && resident > limits.memoryMb) {
+        kill('memory');
+        return;
+      }
       // mocha's timeout fires first for anything asynchronous; the slack covers its own reporting.
       if (running && now - lastBeginAt > limits.testTimeoutS * 1000 + 3000) kill('test-timeout');
       else if (records.length === 0 && now - started > LOAD_LIMIT_S * 1000) kill('load-timeout');
@@ -184,7 +204,7 @@ function firstError(stderr: string): string {
 /** Why the running check died, in words for the student. */
 function deathReason(outcome: ChildOutcome, limits: RunLimits): string {
   if (outcome.killedFor === 'test-timeout') return `did not finish within ${limits.testTimeoutS} s (an endless loop?)`;
-  if (/heap out of memory|Allocation failed|Array buffer allocation failed|ERR_WORKER_OUT_OF_MEMORY/i.test(outcome.stderr)) {
+  if (outcome.killedFor === 'memory' || /heap out of memory|Allocation failed|Array buffer allocation failed|ERR_WORKER_OUT_OF_MEMORY/i.test(outcome.stderr)) {
     return `used more than the ${limits.memoryMb} MB of memory allowed`;
   }
   if (outcome.signal) return `the test process was stopped by ${outcome.signal} while this check ran`;
@@ -193,6 +213,9 @@ function deathReason(outcome: ChildOutcome, limits: RunLimits): string {
 
 /** Rewrites mocha's messages that a student would not understand. */
 function plainMessage(message: string, limits: RunLimits): string {
+  // Mocha wraps a thrown non-Error as "the <type> <value> was thrown, throw an Error :)".
+  const nonError = /^the (\w+) ([\s\S]*) was thrown, throw an Error :\)$/.exec(message);
+  if (nonError) return `your code threw a non-Error value (${nonError[1]} ${nonError[2].replace(/\s+/g, ' ')}); throw new Error("…") so the reason shows`;
   if (/^Timeout of \d+ms exceeded/.test(message)) return `did not finish within ${limits.testTimeoutS} s (an endless loop, or a promise that never settles?)`;
   return message;
 }
@@ -223,7 +246,6 @@ function stageFiles(workDir: string, spec: AssignmentSpec, from: string): string
   }
   mkdirSync(join(workDir, 'tests'), { recursive: true });
   for (const file of spec.testFiles) copyFileSync(join(spec.dir, file), join(workDir, file));
-  writeFileSync(join(workDir, 'package.json'), '{ "type": "module", "private": true }\n');
   return missing;
 }
 
@@ -244,6 +266,7 @@ export async function runTests(spec: AssignmentSpec, plan: readonly PlannedTest[
     // Each round either decides at least one more check or stops: at most one round per check.
     for (let round = 0; round <= plan.length && results.size < plan.length; round++) {
       // Tests are deleted once loaded (hooks.cjs): copy them back for every round.
+      mkdirSync(join(workDir, 'tests'), { recursive: true });
       for (const file of spec.testFiles) copyFileSync(join(spec.dir, file), join(workDir, file));
       const outcome = await runChild(workDir, spec, limits, [...results.keys()]);
       let running: string | undefined;
@@ -268,7 +291,7 @@ export async function runTests(spec: AssignmentSpec, plan: readonly PlannedTest[
       const reason =
         outcome.killedFor === 'load-timeout'
           ? `the files did not load within ${LOAD_LIMIT_S} s (an endless loop at the top level of your module?)`
-          : `your files could not be loaded: ${outcome.code === 0 || (!outcome.stderr.trim() && outcome.code !== null) ? deathReason(outcome, limits) : firstError(outcome.stderr)}`;
+          : `your files could not be loaded: ${outcome.killedFor || outcome.signal || !outcome.stderr.trim() ? deathReason(outcome, limits) : firstError(outcome.stderr)}`;
       for (const test of plan) if (!results.has(fullTitle(test.path))) results.set(fullTitle(test.path), { ...test, passed: false, message: reason });
     }
     return plan.map((test) => results.get(fullTitle(test.path)) ?? { ...test, passed: false, message: 'was not run (the test process kept failing before reaching it)' });

@@ -1,0 +1,147 @@
+// Coursework mechanics: release (no solution or hidden test leaks, a failing solution is refused)
+// and grading (full marks for the solution, zero for the stubs, broken submissions cost only
+// the checks they break, grades.csv and feedback, two graders on one folder).
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { gradeSubmissions, readAssignment, releaseAssignment, stripHiddenTests, stripSolutions, type AssignmentSpec, type GradedSubmission } from '../lib/assignments/index.js';
+import { packageRoot } from '../lib/util/index.js';
+
+const SOURCE = join(packageRoot(), 'notebooks', 'assignments', 'a1-spectrograms');
+const WORK = join(packageRoot(), 'test-artifacts', 'assignments');
+const MODULE = 'spectrograms.ts';
+
+/** The solution with one function's body replaced (the text between its BEGIN/END SOLUTION markers). */
+function withBody(solution: string, functionName: string, body: string): string {
+  const start = solution.indexOf(`export function ${functionName}(`);
+  const begin = solution.indexOf('// BEGIN SOLUTION', start);
+  const end = solution.indexOf('// END SOLUTION', begin);
+  assert.ok(start >= 0 && begin > start && end > begin, `no solution region in ${functionName}`);
+  return solution.slice(0, begin) + body + '\n  ' + solution.slice(end);
+}
+
+function writeSubmission(root: string, student: string, text: string): void {
+  mkdirSync(join(root, student, 'a1-spectrograms'), { recursive: true });
+  writeFileSync(join(root, student, 'a1-spectrograms', MODULE), text);
+}
+
+function questionsOf(graded: readonly GradedSubmission[], student: string): Record<string, number> {
+  const found = graded.find((g) => g.student === student);
+  assert.ok(found, `no grade for ${student}`);
+  return found.questions;
+}
+
+describe('coursework: markers', () => {
+  it('replaces a solution region with a stub naming the function, and removes hidden tests', () => {
+    const source = ['export function area(r: number): number {', '  // BEGIN SOLUTION', '  return Math.PI * r * r;', '  // END SOLUTION', '}'].join('\n');
+    const stub = stripSolutions(source, 'geometry.ts');
+    assert.equal(stub.regions, 1);
+    assert.match(stub.text, /throw new Error\("area is not implemented yet: write it in geometry\.ts"\)/);
+    assert.doesNotMatch(stub.text, /Math\.PI/);
+    const tests = stripHiddenTests(['a', '// BEGIN HIDDEN TESTS', 'secret', '// END HIDDEN TESTS', 'b'].join('\n'), 't.ts');
+    assert.equal(tests.text, 'a\nb');
+  });
+
+  it('names the file and line of an unclosed region', () => {
+    assert.throws(() => stripSolutions('x\n// BEGIN SOLUTION\ny', 'broken.ts'), /broken\.ts:2: 'BEGIN SOLUTION' region is never closed/);
+  });
+});
+
+describe('coursework: release and grading of assignment 1', function () {
+  this.timeout(240_000);
+  let spec: AssignmentSpec;
+  let solution: string;
+  let release: string;
+
+  before(() => {
+    rmSync(WORK, { recursive: true, force: true });
+    mkdirSync(WORK, { recursive: true });
+    spec = readAssignment(SOURCE);
+    solution = readFileSync(join(SOURCE, MODULE), 'utf8');
+  });
+
+  it('releases a copy with stubs and without any solution line or hidden test', async () => {
+    const report = await releaseAssignment(spec, { outDir: join(WORK, 'release') });
+    release = report.dir;
+    assert.deepEqual(readdirSync(release).sort(), ['a1-spectrograms.ipynb', 'spectrograms.ts', 'tests']);
+    const solutionLines = stripSolutions(solution, MODULE).removed.filter((line) => line.length >= 16);
+    const testSource = readFileSync(join(SOURCE, spec.testFiles[0]), 'utf8');
+    const hiddenLines = stripHiddenTests(testSource, 'tests').removed.filter((line) => line.length >= 16);
+    assert.ok(solutionLines.length > 20 && hiddenLines.length > 10, 'the source should have solution and hidden-test lines to look for');
+    const released = [MODULE, spec.notebook, spec.testFiles[0]].map((file) => readFileSync(join(release, file), 'utf8')).join('\n');
+    for (const line of [...solutionLines, ...hiddenLines]) assert.ok(!released.includes(line), `the release still contains: ${line}`);
+    assert.doesNotMatch(released, /BEGIN SOLUTION|END SOLUTION|HIDDEN TESTS/);
+    assert.equal((readFileSync(join(release, MODULE), 'utf8').match(/is not implemented yet/g) ?? []).length, 4);
+    const notebook = JSON.parse(readFileSync(join(release, spec.notebook), 'utf8'));
+    assert.ok(notebook.cells.every((cell: { outputs?: unknown[] }) => !cell.outputs || cell.outputs.length === 0), 'released notebook has outputs');
+  });
+
+  it('refuses to release a solution that fails a check, naming the check, and writes nothing', async () => {
+    const broken = join(WORK, 'broken-source', 'a1-spectrograms');
+    cpSync(SOURCE, broken, { recursive: true });
+    writeFileSync(join(broken, MODULE), solution.replace('const keep = Math.max(1, Math.round(numPatches * (1 - ratio)));', 'const keep = Math.max(1, Math.round(numPatches * (1 - ratio))) + 1;'));
+    await assert.rejects(releaseAssignment(readAssignment(broken), { outDir: join(WORK, 'release-refused') }), /not released: the solution fails .*Q4: seeded random masking › hides exactly/s);
+    assert.equal(existsSync(join(WORK, 'release-refused')), false);
+  });
+
+  it('grades a batch: solution full marks, stubs zero, mutants and broken submissions lose only what they break', async () => {
+    const submissions = join(WORK, 'submitted');
+    writeSubmission(submissions, 'ada-solution', solution);
+    writeSubmission(submissions, 'ben-stubs', readFileSync(join(release, MODULE), 'utf8'));
+    writeSubmission(submissions, 'cy-syntax-error', solution.replace('export function patchify(', 'export function patchify(('));
+    writeSubmission(submissions, 'dee-endless-loop', withBody(solution, 'unpatchify', 'while (true) { /* forever */ }'));
+    writeSubmission(submissions, 'eve-process-exit', withBody(solution, 'randomMask', 'process.exit(3);'));
+    writeSubmission(submissions, 'fay-non-error', withBody(solution, 'melFilterbank', "throw { reason: 'not an Error' };"));
+    writeSubmission(submissions, 'gus-reads-tests', withBody(solution, 'melFilterbank', "return JSON.parse(require('node:fs').readFileSync('tests/spectrograms.test.ts', 'utf8'));"));
+    writeSubmission(submissions, 'hal-huge-allocation', withBody(solution, 'unpatchify', 'const huge = new Float64Array(1.25e9).fill(1); return tf.tensor3d(huge.subarray(0, 1), [1, 1, 1]);'));
+    writeSubmission(submissions, 'ivy-no-minimum-kept', solution.replace('const keep = Math.max(1, Math.round(numPatches * (1 - ratio)));', 'const keep = Math.round(numPatches * (1 - ratio));'));
+    writeSubmission(submissions, 'jo-bin-frequency', solution.replace('const mel = melScale((k * sampleRate) / fftSize);', 'const mel = melScale((k * sampleRate) / (fftSize + 2));'));
+    mkdirSync(join(submissions, 'kim-empty', 'a1-spectrograms'), { recursive: true });
+
+    // Short limits keep the endless loop and the allocation cheap to catch.
+    const limited: AssignmentSpec = { ...spec, testTimeoutS: 4, memoryMb: 700 };
+    const graded = await gradeSubmissions({ assignments: [limited], submissionsDir: submissions, seed: 12345, jobs: 2 });
+    assert.equal(graded.length, 11);
+    const full = { Q1: 4, Q2: 5, Q3: 3, Q4: 4 };
+    assert.deepEqual(questionsOf(graded, 'ada-solution'), full);
+    assert.deepEqual(questionsOf(graded, 'ben-stubs'), { Q1: 0, Q2: 0, Q3: 0, Q4: 0 });
+    assert.deepEqual(questionsOf(graded, 'cy-syntax-error'), { Q1: 0, Q2: 0, Q3: 0, Q4: 0 });
+    assert.deepEqual(questionsOf(graded, 'dee-endless-loop'), { ...full, Q3: 0 });
+    assert.deepEqual(questionsOf(graded, 'eve-process-exit'), { ...full, Q4: 0 });
+    assert.deepEqual(questionsOf(graded, 'fay-non-error'), { ...full, Q1: 0 });
+    assert.deepEqual(questionsOf(graded, 'gus-reads-tests'), { ...full, Q1: 0 });
+    assert.deepEqual(questionsOf(graded, 'hal-huge-allocation'), { ...full, Q3: 0 });
+    assert.deepEqual(questionsOf(graded, 'ivy-no-minimum-kept'), { ...full, Q4: 2 });
+    assert.deepEqual(questionsOf(graded, 'jo-bin-frequency'), { ...full, Q1: 0 });
+    assert.deepEqual(questionsOf(graded, 'kim-empty'), { Q1: 0, Q2: 0, Q3: 0, Q4: 0 });
+
+    const feedback = (student: string): string => readFileSync(join(submissions, 'feedback', student, 'a1-spectrograms.md'), 'utf8');
+    assert.match(feedback('ada-solution'), /16 \/ 16 points[\s\S]*Every automatic check passed/);
+    assert.match(feedback('ben-stubs'), /melFilterbank is not implemented yet/);
+    assert.match(feedback('cy-syntax-error'), /your files could not be loaded/);
+    assert.match(feedback('dee-endless-loop'), /Q3, gives back a batch .* did not finish within 4 s \(an endless loop\?\)/);
+    assert.match(feedback('eve-process-exit'), /Q4, .*does your code call process\.exit\?/);
+    assert.match(feedback('fay-non-error'), /non-Error value/);
+    assert.match(feedback('gus-reads-tests'), /ENOENT|no such file/);
+    assert.match(feedback('hal-huge-allocation'), /used more than the 700 MB of memory allowed/);
+    assert.match(feedback('ivy-no-minimum-kept'), /Q4, matches the library on unseen grids, ratios and seeds, keeping at least one token\*\* \(2 points\): at ratio 0\.99 on 4 tokens one token must stay visible/);
+    assert.match(feedback('jo-bin-frequency'), /your weights differ from the library's/);
+    assert.match(feedback('kim-empty'), /spectrograms\.ts missing from the submission/);
+
+    const rows: Array<Record<string, string>> = parse(readFileSync(join(submissions, 'grades.csv'), 'utf8'), { columns: true });
+    assert.equal(rows.length, 11);
+    const ada = rows.find((row) => row.student === 'ada-solution')!;
+    assert.deepEqual({ ...ada }, { student: 'ada-solution', assignment: 'a1-spectrograms', Q1: '4', Q2: '5', Q3: '3', Q4: '4', autograded: '16', autograded_max: '16' });
+  });
+
+  it('two graders writing to one folder at once leave one well-formed row per student and assignment', async () => {
+    const submissions = join(WORK, 'submitted-twice');
+    writeSubmission(submissions, 'ada-solution', solution);
+    writeSubmission(submissions, 'ben-stubs', readFileSync(join(release, MODULE), 'utf8'));
+    await Promise.all([1, 2].map((seed) => gradeSubmissions({ assignments: [spec], submissionsDir: submissions, seed, jobs: 1 })));
+    const rows: Array<Record<string, string>> = parse(readFileSync(join(submissions, 'grades.csv'), 'utf8'), { columns: true });
+    assert.deepEqual(rows.map((row) => `${row.student} ${row.autograded}/${row.autograded_max}`), ['ada-solution 16/16', 'ben-stubs 0/16']);
+    assert.equal(existsSync(join(submissions, '.grades.lock')), false);
+  });
+});
