@@ -48,7 +48,7 @@ describe('coursework: markers', () => {
   });
 });
 
-describe('coursework: release and grading of assignment 1', function () {
+describe('coursework: release and grading', function () {
   this.timeout(240_000);
   let spec: AssignmentSpec;
   let solution: string;
@@ -143,5 +143,40 @@ describe('coursework: release and grading of assignment 1', function () {
     const rows: Array<Record<string, string>> = parse(readFileSync(join(submissions, 'grades.csv'), 'utf8'), { columns: true });
     assert.deepEqual(rows.map((row) => `${row.student} ${row.autograded}/${row.autograded_max}`), ['ada-solution 16/16', 'ben-stubs 0/16']);
     assert.equal(existsSync(join(submissions, '.grades.lock')), false);
+  });
+
+  it('assignment 2: releases, grades the solution full, the stubs zero, and two mutants partly, naming the failed checks', async () => {
+    const source2 = join(packageRoot(), 'notebooks', 'assignments', 'a2-ttt-loop');
+    const spec2 = readAssignment(source2);
+    const module2 = 'ttt-loop.ts';
+    const solution2 = readFileSync(join(source2, module2), 'utf8');
+    const report = await releaseAssignment(spec2, { outDir: join(WORK, 'release') });
+    const released = readFileSync(join(report.dir, module2), 'utf8');
+    assert.equal((released.match(/is not implemented yet/g) ?? []).length, 4);
+    assert.doesNotMatch(released + readFileSync(join(report.dir, spec2.testFiles[0]), 'utf8'), /variableGrads|checkAgainstTttClip\(Math|HIDDEN/);
+
+    const submissions = join(WORK, 'submitted-a2');
+    const write = (student: string, text: string): void => {
+      mkdirSync(join(submissions, student, spec2.id), { recursive: true });
+      writeFileSync(join(submissions, student, spec2.id, module2), text);
+    };
+    const reset = 'copies.set(name, tf.tidy(() => tf.variable(weight.clone(), true)));';
+    const hiddenOnly = 'const hiddenSum = tf.sum(tf.mul(perPatch, mask), 1); // [B]';
+    assert.ok(solution2.includes(reset) && solution2.includes(hiddenOnly), 'the mutants no longer match the solution text');
+    write('ada-solution', solution2);
+    write('ben-stubs', released);
+    // Trains the model's own variables and never puts them back: the classic missing reset.
+    write('cy-no-working-copies', solution2.replace(reset, 'copies.set(name, weight);').replace('tf.dispose([...copies.values(), ...velocity.values()]);', 'tf.dispose([...velocity.values()]);'));
+    write('dee-loss-on-every-patch', solution2.replace(hiddenOnly, 'const hiddenSum = tf.mul(tf.sum(perPatch, 1), tf.div(tf.sum(mask, 1), tf.sum(mask, 1)));'));
+    const graded = await gradeSubmissions({ assignments: [spec2], submissionsDir: submissions, seed: 777, jobs: 2 });
+    const full = { Q1: 4, Q2: 3, Q3: 2, Q4: 6 };
+    assert.deepEqual(questionsOf(graded, 'ada-solution'), full);
+    assert.deepEqual(questionsOf(graded, 'ben-stubs'), { Q1: 0, Q2: 0, Q3: 0, Q4: 0 });
+    assert.deepEqual(questionsOf(graded, 'cy-no-working-copies'), { ...full, Q4: 0 });
+    const lossMutant = questionsOf(graded, 'dee-loss-on-every-patch');
+    assert.ok(lossMutant.Q1 === 0 && lossMutant.Q3 === 2 && lossMutant.Q4 === 6, `loss on every patch: ${JSON.stringify(lossMutant)}`);
+    const feedback = (student: string): string => readFileSync(join(submissions, 'feedback', student, `${spec2.id}.md`), 'utf8');
+    assert.match(feedback('cy-no-working-copies'), /is not exactly as before: train working copies, never the model/);
+    assert.match(feedback('dee-loss-on-every-patch'), /Q1, matches the library on a batch of 2 × 16 patches of 64 values\*\* \(2 points\): on \[2, 16, 64\] your losses/);
   });
 });
