@@ -179,4 +179,28 @@ describe('coursework: release and grading', function () {
     assert.match(feedback('cy-no-working-copies'), /is not exactly as before: train working copies, never the model/);
     assert.match(feedback('dee-loss-on-every-patch'), /Q1, matches the library on a batch of 2 × 16 patches of 64 values\*\* \(2 points\): on \[2, 16, 64\] your losses/);
   });
+
+  it('assignment 3: the solution scores full, the stubs zero, and a mean-instead-of-sum mutant loses the batched check', async () => {
+    const source3 = join(packageRoot(), 'notebooks', 'assignments', 'a3-bitfit');
+    const spec3 = readAssignment(source3);
+    const solution3 = readFileSync(join(source3, 'bitfit.ts'), 'utf8');
+    const report = await releaseAssignment(spec3, { outDir: join(WORK, 'release') });
+    const submissions = join(WORK, 'submitted-a3');
+    const write = (student: string, text: string): void => {
+      mkdirSync(join(submissions, student, spec3.id), { recursive: true });
+      writeFileSync(join(submissions, student, spec3.id, 'bitfit.ts'), text);
+    };
+    const summed = 'return tf.sum(loss) as tf.Scalar;';
+    assert.ok(solution3.includes(summed), 'the mutant no longer matches the solution text');
+    write('ada-solution', solution3);
+    write('ben-stubs', readFileSync(join(report.dir, 'bitfit.ts'), 'utf8'));
+    // The mean gives each clip 1/B of its gradient: the batch no longer equals B separate runs.
+    write('cy-mean-loss', solution3.replace(summed, 'return tf.mean(loss) as tf.Scalar;'));
+    const graded = await gradeSubmissions({ assignments: [spec3], submissionsDir: submissions, seed: 4242, jobs: 2 });
+    const full = { Q1: 2, Q2: 2, Q3: 6, Q4: 2 };
+    assert.deepEqual(questionsOf(graded, 'ada-solution'), full);
+    assert.deepEqual(questionsOf(graded, 'ben-stubs'), { Q1: 0, Q2: 0, Q3: 0, Q4: 0 });
+    assert.deepEqual(questionsOf(graded, 'cy-mean-loss'), { ...full, Q3: 0 });
+    assert.match(readFileSync(join(submissions, 'feedback', 'cy-mean-loss', `${spec3.id}.md`), 'utf8'), /Q3, gives 3 clips the same losses .*: clip \d, step \d: your batched loss/);
+  });
 });

@@ -106,12 +106,15 @@ async function mergeGrades(outDir: string, specs: readonly AssignmentSpec[], gra
   await withLock(join(outDir, '.grades.lock'), () => {
     const existing: GradeRow[] = existsSync(file) ? parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) : [];
     const fresh = new Map(graded.map((g) => [`${g.student}\u0000${g.assignment}`, g]));
+    const previous = new Map(existing.map((row) => [`${row.student}\u0000${row.assignment}`, row]));
     const rows = existing.filter((row) => !fresh.has(`${row.student}\u0000${row.assignment}`));
     for (const g of graded) {
       const spec = specs.find((s) => s.id === g.assignment)!;
       const row: GradeRow = { student: g.student, assignment: g.assignment, autograded: String(g.total), autograded_max: String(g.max) };
       for (const [question, points] of Object.entries(g.questions)) row[question] = String(points);
-      for (const manual of spec.manualQuestions) row[manual.id] = ''; // filled in by the teacher
+      // Filled in by the teacher: a regrade keeps what is already there.
+      const before = previous.get(`${g.student}\u0000${g.assignment}`);
+      for (const manual of spec.manualQuestions) row[manual.id] = before?.[manual.id] ?? '';
       rows.push(row);
     }
     rows.sort((a, b) => a.student.localeCompare(b.student) || a.assignment.localeCompare(b.assignment));
@@ -124,15 +127,27 @@ async function mergeGrades(outDir: string, specs: readonly AssignmentSpec[], gra
   });
 }
 
+/**
+ * Copies a submission's written files (everything but .ts) to `manual/<assignment>/<student>/`
+ * for the teacher, or notes that they are missing.
+ */
+function collectWritten(spec: AssignmentSpec, from: string, to: string): void {
+  for (const file of spec.studentFiles.filter((name) => !name.endsWith('.ts'))) {
+    const source = join(from, file);
+    writeFileAtomic(join(to, file), existsSync(source) ? readFileSync(source) : `(${file} is missing from the submission)\n`);
+  }
+}
+
 function folders(dir: string): string[] {
   return readdirSync(dir)
-    .filter((name) => !name.startsWith('.') && name !== 'feedback' && statSync(join(dir, name)).isDirectory())
+    .filter((name) => !name.startsWith('.') && name !== 'feedback' && name !== 'manual' && statSync(join(dir, name)).isDirectory())
     .sort();
 }
 
 /**
  * Grades every `<student>/<assignment>` folder found for the given assignments and writes
- * `grades.csv` and `feedback/<student>/<assignment>.md`. A submission that breaks (does not
+ * `grades.csv`, `feedback/<student>/<assignment>.md` and, for written questions,
+ * `manual/<assignment>/<student>/<file>`. A submission that breaks (does not
  * compile, loops, exits, throws oddly, eats memory) loses only the checks it breaks.
  */
 export async function gradeSubmissions(options: GradeOptions): Promise<GradedSubmission[]> {
@@ -166,6 +181,7 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradedSub
         max: plan.reduce((a, t) => a + t.points, 0),
       };
       writeFileAtomic(join(outDir, 'feedback', student, `${spec.id}.md`), feedbackText(spec, one, plan));
+      collectWritten(spec, join(submissionsDir, student, spec.id), join(outDir, 'manual', spec.id, student));
       graded.push(one);
       options.onGraded?.(one);
     }

@@ -120,6 +120,11 @@ export async function releaseAssignment(spec: AssignmentSpec, options: ReleaseOp
   };
   for (const file of spec.studentFiles) {
     const source = readFileSync(join(spec.dir, file), 'utf8');
+    if (!file.endsWith('.ts')) {
+      // A template for written answers goes out as it is.
+      add(file, { text: source, removed: [], regions: 0 }, 'solution');
+      continue;
+    }
     const marked = stripSolutions(source, file);
     if (marked.regions === 0) throw new Error(`${join(spec.dir, file)}: no '// BEGIN SOLUTION' region: students would receive the solution`);
     add(file, marked, 'solution');

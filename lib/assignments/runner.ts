@@ -84,7 +84,11 @@ const mochaBin = (): string => createRequire(join(packageRoot(), 'package.json')
 
 let workCounter = 0;
 
-/** A fresh folder inside the package (so tests resolve `ttt-speech/*` and `@tensorflow/tfjs`), removed by the caller. */
+/**
+ * A fresh folder inside the package, removed by the caller: tests resolve `ttt-speech/*` and
+ * `@tensorflow/tfjs` from there, and it sits as deep as `notebooks/assignments/<id>/`, so a
+ * student module's relative imports of the library resolve the same in both places.
+ */
 function makeWorkDir(label: string): string {
   const dir = join(packageRoot(), 'runs', 'grading-work', `${label}-${process.pid}-${Date.now()}-${workCounter++}`);
   mkdirSync(join(dir, 'tests'), { recursive: true });
@@ -240,7 +244,7 @@ export async function planAssignment(spec: AssignmentSpec): Promise<PlannedTest[
 /** Copies the student files found in `from` and the teacher's full tests into the work folder. */
 function stageFiles(workDir: string, spec: AssignmentSpec, from: string): string[] {
   const missing: string[] = [];
-  for (const file of spec.studentFiles) {
+  for (const file of spec.studentFiles.filter((name) => name.endsWith('.ts'))) {
     if (existsSync(join(from, file))) copyFileSync(join(from, file), join(workDir, file));
     else missing.push(file);
   }

@@ -14,7 +14,8 @@ const assignmentSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   title: z.string().min(1),
   notebook: z.string().endsWith('.ipynb'),
-  studentFiles: z.array(z.string().regex(/^[\w.-]+\.ts$/, 'a .ts file name in the assignment folder')).min(1),
+  // .ts files are graded by the tests; other files (answers.md) are collected for hand grading.
+  studentFiles: z.array(z.string().regex(/^[\w-]+(\.[\w-]+)*\.(ts|md|txt)$/, 'a .ts, .md or .txt file name in the assignment folder')).min(1),
   testTimeoutS: z.number().positive().default(30),
   memoryMb: z.number().int().positive().default(1024),
   manualQuestions: z.array(z.strictObject({ id: z.string(), points: z.number().nonnegative(), prompt: z.string() })).default([]),
