@@ -203,4 +203,43 @@ describe('coursework: release and grading', function () {
     assert.deepEqual(questionsOf(graded, 'cy-mean-loss'), { ...full, Q3: 0 });
     assert.match(readFileSync(join(submissions, 'feedback', 'cy-mean-loss', `${spec3.id}.md`), 'utf8'), /Q3, gives 3 clips the same losses .*: clip \d, step \d: your batched loss/);
   });
+
+  it('assignment 4: autogrades the split and statistics, collects written answers, and keeps hand-entered points on a regrade', async () => {
+    const source4 = join(packageRoot(), 'notebooks', 'assignments', 'a4-shifts');
+    const spec4 = readAssignment(source4);
+    const solution4 = readFileSync(join(source4, 'shifts.ts'), 'utf8');
+    const report = await releaseAssignment(spec4, { outDir: join(WORK, 'release') });
+    assert.equal(readFileSync(join(report.dir, 'answers.md'), 'utf8'), readFileSync(join(source4, 'answers.md'), 'utf8'));
+    const submissions = join(WORK, 'submitted-a4');
+    const write = (student: string, text: string, answers?: string): void => {
+      mkdirSync(join(submissions, student, spec4.id), { recursive: true });
+      writeFileSync(join(submissions, student, spec4.id, 'shifts.ts'), text);
+      if (answers) writeFileSync(join(submissions, student, spec4.id, 'answers.md'), answers);
+    };
+    const stratified = 'test.push(...group.slice(0, Math.max(1, Math.round(testFraction * group.length))));';
+    assert.ok(solution4.includes(stratified), 'the mutant no longer matches the solution text');
+    write('ada-solution', solution4, '## W1\nA shared speaker lets the model recognise the voice, not the shift.\n');
+    write('ben-stubs', readFileSync(join(report.dir, 'shifts.ts'), 'utf8'));
+    // Floors instead of rounding: the per-label counts are off, the statistics are untouched.
+    write('cy-floor-count', solution4.replace(stratified, 'test.push(...group.slice(0, Math.max(1, Math.floor(testFraction * group.length))));'));
+    const grade = () => gradeSubmissions({ assignments: [spec4], submissionsDir: submissions, seed: 31, jobs: 2 });
+    const graded = await grade();
+    const full = { Q1: 6, Q2: 4, Q3: 2 };
+    assert.deepEqual(questionsOf(graded, 'ada-solution'), full);
+    assert.deepEqual(questionsOf(graded, 'ben-stubs'), { Q1: 0, Q2: 0, Q3: 0 });
+    const floored = questionsOf(graded, 'cy-floor-count');
+    assert.ok(floored.Q1 < 6 && floored.Q2 === 4 && floored.Q3 === 2, `floor mutant: ${JSON.stringify(floored)}`);
+    assert.match(readFileSync(join(submissions, 'manual', spec4.id, 'ada-solution', 'answers.md'), 'utf8'), /recognise the voice/);
+    assert.match(readFileSync(join(submissions, 'manual', spec4.id, 'ben-stubs', 'answers.md'), 'utf8'), /answers\.md is missing from the submission/);
+    assert.match(readFileSync(join(submissions, 'feedback', 'ada-solution', `${spec4.id}.md`), 'utf8'), /W1: graded by hand \(up to 4 points\)/);
+
+    // The teacher enters W1 by hand; grading again must keep it.
+    const csv = join(submissions, 'grades.csv');
+    const rows: Array<Record<string, string>> = parse(readFileSync(csv, 'utf8'), { columns: true });
+    assert.deepEqual(Object.keys(rows[0]), ['student', 'assignment', 'Q1', 'Q2', 'Q3', 'W1', 'W2', 'autograded', 'autograded_max']);
+    writeFileSync(csv, readFileSync(csv, 'utf8').replace(/^ada-solution,a4-shifts,6,4,2,,/m, 'ada-solution,a4-shifts,6,4,2,3,'));
+    await grade();
+    const regraded: Array<Record<string, string>> = parse(readFileSync(csv, 'utf8'), { columns: true });
+    assert.equal(regraded.find((row) => row.student === 'ada-solution')!.W1, '3');
+  });
 });
