@@ -201,7 +201,11 @@ function runChild(workDir: string, spec: AssignmentSpec, limits: RunLimits, skip
 /** The first error line of a child's stderr (a load failure), without stack frames. */
 function firstError(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ') && !/^Node\.js v/.test(l));
-  const error = lines.find((l) => /(Error|error TS|Exception)\b|^Transform failed|ERROR:/.test(l)) ?? lines[0];
+  // Node prints the offending source line above the error itself; the error line names the problem.
+  const error =
+    lines.find((l) => /^(\w*Error|Error \[\w+\]|SyntaxError|Transform failed|ERROR:)/.test(l)) ??
+    lines.find((l) => /(Error|error TS|Exception)\b/.test(l)) ??
+    lines[0];
   return error ? error.slice(0, 300) : 'no message';
 }
 
