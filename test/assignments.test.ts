@@ -133,6 +133,8 @@ describe('coursework: release and grading', function () {
     assert.equal(rows.length, 11);
     const ada = rows.find((row) => row.student === 'ada-solution')!;
     assert.deepEqual({ ...ada }, { student: 'ada-solution', assignment: 'a1-spectrograms', Q1: '4', Q2: '5', Q3: '3', Q4: '4', autograded: '16', autograded_max: '16' });
+    const record = JSON.parse(readFileSync(join(submissions, 'grading.json'), 'utf8'));
+    assert.equal(record.seed, 12345, 'grading.json must record the seed of the hidden inputs');
   });
 
   it('two graders writing to one folder at once leave one well-formed row per student and assignment', async () => {

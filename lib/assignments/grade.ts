@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { writeFileAtomic } from '../util/index.js';
+import { packageVersion, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import { planAssignment, runTests, type PlannedTest, type RunLimits, type TestResult } from './runner.js';
 import type { AssignmentSpec } from './spec.js';
 
@@ -31,12 +31,17 @@ export interface GradeOptions {
 
 /** One student's result on one assignment. */
 export interface GradedSubmission {
+  /** The submission's folder name. */
   student: string;
+  /** Assignment id. */
   assignment: string;
+  /** Every check, in plan order. */
   results: TestResult[];
   /** Points per question (autograded questions only), in question order. */
   questions: Record<string, number>;
+  /** Autograded points earned. */
   total: number;
+  /** Autograded points possible. */
   max: number;
 }
 
@@ -188,5 +193,15 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradedSub
   };
   await Promise.all(Array.from({ length: Math.max(1, options.jobs ?? 2) }, worker));
   await mergeGrades(outDir, options.assignments, graded);
+  // The seed decides the hidden checks' inputs: with it, this grading can be repeated exactly.
+  writeJsonAtomic(join(outDir, 'grading.json'), {
+    seed,
+    assignments: options.assignments.map((spec) => spec.id),
+    graded: graded.length,
+    limits: Object.fromEntries(options.assignments.map((spec) => [spec.id, { testTimeoutS: spec.testTimeoutS, memoryMb: spec.memoryMb }])),
+    node: process.version,
+    tttSpeech: packageVersion(),
+    finishedAt: new Date().toISOString(),
+  });
   return graded;
 }

@@ -13,6 +13,7 @@ import type { AssignmentSpec } from './spec.js';
 
 /** What one release wrote. */
 export interface ReleaseReport {
+  /** Assignment id. */
   assignment: string;
   /** Folder of the student's copy. */
   dir: string;

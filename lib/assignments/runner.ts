@@ -36,6 +36,7 @@ export interface PlannedTest {
 
 /** The outcome of one check. */
 export interface TestResult extends PlannedTest {
+  /** Whether the check passed. */
   passed: boolean;
   /** Why it failed, in words for the student (absent when it passed). */
   message?: string;
