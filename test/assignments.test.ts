@@ -182,7 +182,7 @@ describe('coursework: release and grading', function () {
     assert.match(feedback('dee-loss-on-every-patch'), /Q1, matches the library on a batch of 2 × 16 patches of 64 values\*\* \(2 points\): on \[2, 16, 64\] your losses/);
   });
 
-  it('assignment 3: the solution scores full, the stubs zero, and a mean-instead-of-sum mutant loses the batched check', async () => {
+  it('assignment 3: the solution scores full, the stubs zero, and two mutants (mean loss, no velocity) lose only their checks', async () => {
     const source3 = join(packageRoot(), 'notebooks', 'assignments', 'a3-bitfit');
     const spec3 = readAssignment(source3);
     const solution3 = readFileSync(join(source3, 'bitfit.ts'), 'utf8');
@@ -198,11 +198,15 @@ describe('coursework: release and grading', function () {
     write('ben-stubs', readFileSync(join(report.dir, 'bitfit.ts'), 'utf8'));
     // The mean gives each clip 1/B of its gradient: the batch no longer equals B separate runs.
     write('cy-mean-loss', solution3.replace(summed, 'return tf.mean(loss) as tf.Scalar;'));
+    // Counts the copy but forgets the velocity that SGD-momentum keeps beside it.
+    write('dee-no-velocity', solution3.replace('return scalars * 4 * 2;', 'return scalars * 4;'));
     const graded = await gradeSubmissions({ assignments: [spec3], submissionsDir: submissions, seed: 4242, jobs: 2 });
     const full = { Q1: 2, Q2: 2, Q3: 6, Q4: 2 };
     assert.deepEqual(questionsOf(graded, 'ada-solution'), full);
     assert.deepEqual(questionsOf(graded, 'ben-stubs'), { Q1: 0, Q2: 0, Q3: 0, Q4: 0 });
     assert.deepEqual(questionsOf(graded, 'cy-mean-loss'), { ...full, Q3: 0 });
+    assert.deepEqual(questionsOf(graded, 'dee-no-velocity'), { ...full, Q4: 0 });
+    assert.match(readFileSync(join(submissions, 'feedback', 'dee-no-velocity', `${spec3.id}.md`), 'utf8'), /group bias: \d+ bytes, the library counts \d+/);
     assert.match(readFileSync(join(submissions, 'feedback', 'cy-mean-loss', `${spec3.id}.md`), 'utf8'), /Q3, gives 3 clips the same losses .*: clip \d, step \d: your batched loss/);
   });
 
@@ -224,6 +228,11 @@ describe('coursework: release and grading', function () {
     write('ben-stubs', readFileSync(join(report.dir, 'shifts.ts'), 'utf8'));
     // Floors instead of rounding: the per-label counts are off, the statistics are untouched.
     write('cy-floor-count', solution4.replace(stratified, 'test.push(...group.slice(0, Math.max(1, Math.floor(testFraction * group.length))));'));
+    // The textbook normal-approximation interval instead of Wilson's.
+    const wilsonCentre = 'const centre = (p + z2 / (2 * total)) / denominator;';
+    const wilsonHalf = 'const half = (z * Math.sqrt((p * (1 - p)) / total + z2 / (4 * total * total))) / denominator;';
+    assert.ok(solution4.includes(wilsonCentre) && solution4.includes(wilsonHalf), 'the mutant no longer matches the solution text');
+    write('dee-normal-interval', solution4.replace(wilsonCentre, 'const centre = p;').replace(wilsonHalf, 'const half = z * Math.sqrt((p * (1 - p)) / total);'));
     const grade = () => gradeSubmissions({ assignments: [spec4], submissionsDir: submissions, seed: 31, jobs: 2 });
     const graded = await grade();
     const full = { Q1: 6, Q2: 4, Q3: 2 };
@@ -231,6 +240,8 @@ describe('coursework: release and grading', function () {
     assert.deepEqual(questionsOf(graded, 'ben-stubs'), { Q1: 0, Q2: 0, Q3: 0 });
     const floored = questionsOf(graded, 'cy-floor-count');
     assert.ok(floored.Q1 < 6 && floored.Q2 === 4 && floored.Q3 === 2, `floor mutant: ${JSON.stringify(floored)}`);
+    assert.deepEqual(questionsOf(graded, 'dee-normal-interval'), { ...full, Q2: 0 });
+    assert.match(readFileSync(join(submissions, 'feedback', 'dee-normal-interval', `${spec4.id}.md`), 'utf8'), /Q2, gives \[0\.5221, 0\.7090\] for 62 of 100 at 95 %\*\* \(2 points\): got \[0\.5249, 0\.7151\]/);
     assert.match(readFileSync(join(submissions, 'manual', spec4.id, 'ada-solution', 'answers.md'), 'utf8'), /recognise the voice/);
     assert.match(readFileSync(join(submissions, 'manual', spec4.id, 'ben-stubs', 'answers.md'), 'utf8'), /answers\.md is missing from the submission/);
     assert.match(readFileSync(join(submissions, 'feedback', 'ada-solution', `${spec4.id}.md`), 'utf8'), /W1: graded by hand \(up to 4 points\)/);
