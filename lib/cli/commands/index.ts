@@ -7,6 +7,7 @@ import { registerPretrainCommand } from './pretrain.js';
 import { registerTttCommand } from './ttt.js';
 import { registerBenchCommand } from './bench.js';
 import { registerExperimentCommands } from './run.js';
+import { registerAssignmentsCommand } from './assignments.js';
 
 /** Adds every sub-command to the program. */
 export function registerCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerBenchCommand(program);
   registerExperimentCommands(program);
   registerStartCommand(program);
+  registerAssignmentsCommand(program);
 }
