@@ -206,7 +206,7 @@ def run_one(path: Path, timeout: int, budget: float | None, out_dir: Path | None
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: notebooks/*.ipynb)")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: notebooks/*.ipynb and notebooks/assignments/*/*.ipynb)")
     parser.add_argument("--timeout", type=int, default=300, help="seconds one cell may run (default 300)")
     parser.add_argument("--budget", type=float, default=None, help="fail a notebook that takes longer than this many seconds in all")
     parser.add_argument("--out", type=Path, default=None, help="write executed copies here (e.g. test-artifacts/notebooks)")
@@ -214,7 +214,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cell-times", action="store_true", help="print the time of every code cell")
     args = parser.parse_args(argv)
 
-    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks").glob("assignments/*/*.ipynb"))
     if not paths:
         print("no notebooks to run", flush=True)
         return 2

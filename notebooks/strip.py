@@ -59,10 +59,10 @@ def stripped_text(path: Path) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb and notebooks/assignments/*/*.ipynb")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if any notebook is not stripped")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks").glob("assignments/*/*.ipynb"))
     unstripped = []
     for path in paths:
         text = stripped_text(path)

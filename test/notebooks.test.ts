@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasChromium, renderedDom, screenshot } from './helpers/chromium.js';
 
@@ -23,6 +23,15 @@ const NOTEBOOK_BUDGET_S = 300;
 const notebooks = readdirSync(NOTEBOOK_DIR)
   .filter((name) => name.endsWith('.ipynb'))
   .sort();
+
+/** The coursework's notebooks (teacher's versions, solutions in place), relative to notebooks/. */
+const ASSIGNMENT_DIR = join(NOTEBOOK_DIR, 'assignments');
+const assignmentNotebooks = existsSync(ASSIGNMENT_DIR)
+  ? readdirSync(ASSIGNMENT_DIR, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .flatMap((dir) => readdirSync(join(ASSIGNMENT_DIR, dir.name)).filter((name) => name.endsWith('.ipynb')).map((name) => join('assignments', dir.name, name)))
+      .sort()
+  : [];
 
 interface NotebookJson {
   nbformat: number;
@@ -94,7 +103,7 @@ describe('teaching notebooks', function () {
   });
 
   describe('are stored without outputs', () => {
-    for (const name of notebooks) {
+    for (const name of [...notebooks, ...assignmentNotebooks]) {
       it(`${name}: no outputs, no execution counts, the ttt-tslab kernel`, () => {
         const notebook = readNotebook(name);
         assert.equal(notebook.nbformat, 4);
@@ -156,14 +165,14 @@ describe('teaching notebooks', function () {
       skipUnlessRunnable(this);
     });
 
-    for (const name of notebooks) {
+    for (const name of [...notebooks, ...assignmentNotebooks]) {
       it(name, async () => {
         const args = [HARNESS, join(NOTEBOOK_DIR, name), '--out', EXECUTED_DIR, '--html', '--budget', String(NOTEBOOK_BUDGET_S)];
         const { status, output } = await runPython(args, (NOTEBOOK_BUDGET_S + 60) * 1000);
         assert.equal(status, 0, output);
         const passLine = output.split('\n').find((line) => line.startsWith('PASS '));
         if (passLine) console.log(`      ${passLine}`);
-        const stem = name.replace(/\.ipynb$/, '');
+        const stem = basename(name).replace(/\.ipynb$/, '');
         assert.ok(existsSync(join(EXECUTED_DIR, `${stem}.html`)), `no HTML export of ${name}`);
       });
     }
