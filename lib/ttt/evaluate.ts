@@ -22,7 +22,7 @@ import { OnlineTtt, type ResetPolicy } from './online.js';
 import { PerSampleTtt } from './per-sample.js';
 import { formatSummary, rowsFromTrace, summarizeAccuracy, type AccuracySummary, type RowContext, type TttRow } from './results.js';
 import { clipKey, readResults, ResultsFile } from './results-file.js';
-import type { ClipTrace, TttClip, TttHooks } from './types.js';
+import type { ClipTrace, StreamMethod, StreamMethodFactory, TttClip, TttHooks } from './types.js';
 
 /** One method to evaluate. */
 export interface MethodSpec {
@@ -36,6 +36,11 @@ export interface MethodSpec {
   online?: { window?: number; reset?: ResetPolicy };
   /** Settings that differ from the run's. */
   config?: TttConfigInput;
+  /**
+   * A method of its own (a lib/tta baseline, or TTT wrapped as one): it replaces `group`,
+   * `batch`, `online` and `config`, which must then be absent.
+   */
+  stream?: StreamMethodFactory;
 }
 
 /** Options of {@link evaluate}. */
@@ -85,6 +90,7 @@ function resolveMethods(model: MaeModel, methods: readonly MethodSpec[], base: T
     if (names.has(spec.name)) throw new Error(`method name '${spec.name}' appears twice`);
     names.add(spec.name);
     if (spec.batch !== undefined && spec.online) throw new Error(`method ${spec.name}: batch and online exclude each other`);
+    if (spec.stream) return resolveStreamMethod(spec, spec.stream, base, condition);
     const group = spec.group ?? 'none';
     const adapts = group !== 'none';
     const vectorsOnly = isVectorGroup(encoderGroup(model, group));
@@ -107,10 +113,23 @@ function resolveMethods(model: MaeModel, methods: readonly MethodSpec[], base: T
   });
 }
 
+function resolveStreamMethod(spec: MethodSpec, stream: StreamMethodFactory, base: TttConfigInput, condition: string): ResolvedMethod {
+  const clash = (['group', 'batch', 'online', 'config'] as const).filter((key) => spec[key] !== undefined);
+  if (clash.length > 0) throw new Error(`method ${spec.name}: ${clash.join(', ')} cannot be combined with a method of its own (stream)`);
+  const config = { ...resolveTttConfig(base), steps: stream.steps };
+  return {
+    spec,
+    config,
+    group: 'none',
+    adapts: true,
+    context: { condition, method: spec.name, group: stream.group, optimizer: stream.optimizer, batch: stream.batch, seed: config.seed },
+  };
+}
+
 /** What must match for a folder's rows of a condition to be resumed. */
 function fingerprint(methods: readonly ResolvedMethod[], clips: readonly TttClip[]): unknown {
   return {
-    methods: methods.map((m) => ({ ...m.context, online: m.spec.online ?? null, config: m.config })),
+    methods: methods.map((m) => ({ ...m.context, online: m.spec.online ?? null, config: m.config, ...(m.spec.stream ? { settings: m.spec.stream.settings } : {}) })),
     clips: clips.map((clip) => [clip.id, clip.label]),
   };
 }
@@ -225,6 +244,10 @@ async function runMethod(
 ): Promise<void> {
   const { spec, config, group } = method;
   const ttt: TttHooks = { forceNaN: hooks?.forceNaN, onAdapted: hooks?.onAdapted };
+  if (spec.stream) {
+    await runStream(spec.stream.create(model, clips, config.seed), clips, pending, method, store);
+    return;
+  }
   if (spec.online && method.adapts) {
     const runner = new OnlineTtt(model, { group, config, window: spec.online.window, reset: spec.online.reset, hooks: ttt });
     const wanted = new Set(pending.map((clip) => clip.id));
@@ -250,6 +273,24 @@ async function runMethod(
   const runner = new PerSampleTtt(model, { group, config, hooks: ttt });
   try {
     for (const clip of pending) await store(method, [runner.adapt(clip)]);
+  } finally {
+    runner.dispose();
+  }
+}
+
+/**
+ * A stream method over the clips. Online methods see the whole stream again from its start
+ * (their state is rebuilt by replaying it) and store only the pending clips; episodic ones
+ * see the pending clips alone.
+ */
+async function runStream(runner: StreamMethod, clips: readonly TttClip[], pending: readonly TttClip[], method: ResolvedMethod, store: Store): Promise<void> {
+  const stream = runner.online ? clips : pending;
+  const wanted = new Set(pending.map((clip) => clip.id));
+  try {
+    for (let start = 0; start < stream.length; start += runner.batch) {
+      const traces = runner.adaptBatch(stream.slice(start, start + runner.batch)).filter((trace) => wanted.has(trace.clip));
+      if (traces.length > 0) await store(method, traces);
+    }
   } finally {
     runner.dispose();
   }
