@@ -9,6 +9,7 @@
 export {
   DEFAULT_METHODS,
   ExperimentConfigError,
+  baselineSettings,
   MAIN_EXPERIMENT,
   experimentConfigSchema,
   loadExperimentConfig,

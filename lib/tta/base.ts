@@ -102,9 +102,10 @@ export abstract class TtaBase implements StreamMethod {
     this.batch = common.batch;
     this.steps = common.steps;
     this.online = common.mode === 'online';
+    // Settings are checked before any tensor exists, so a bad one leaks nothing.
+    const config = resolveTttConfig({ optimizer: common.optimizer, learningRate: common.learningRate, momentum: common.momentum, weightDecay: common.weightDecay, steps: common.steps });
     this.context = createPassContext(model, trained);
     this.state = new AdaptedParameters(trained);
-    const config = resolveTttConfig({ optimizer: common.optimizer, learningRate: common.learningRate, momentum: common.momentum, weightDecay: common.weightDecay, steps: common.steps });
     this.optimizer = createOptimizer(config, this.state.variables, this.state.matrixNames);
   }
 

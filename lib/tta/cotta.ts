@@ -45,6 +45,14 @@ export function cottaDefaults(batch: number): CottaSettings {
   };
 }
 
+/** Throws on a setting CoTTA cannot run with (before any tensor is made). */
+function checkCotta(settings: CottaSettings): CottaSettings {
+  if (!(settings.restoreProbability >= 0 && settings.restoreProbability <= 1)) throw new Error(`cotta: restoreProbability must be in [0, 1], got ${settings.restoreProbability}`);
+  if (!(settings.teacherMomentum >= 0 && settings.teacherMomentum <= 1)) throw new Error(`cotta: teacherMomentum must be in [0, 1], got ${settings.teacherMomentum}`);
+  if (!Number.isInteger(settings.augmentations) || settings.augmentations < 1) throw new Error(`cotta: augmentations must be a positive integer, got ${settings.augmentations}`);
+  return settings;
+}
+
 /** CoTTA on a stream. */
 export class Cotta extends TtaBase {
   /** The teacher's copies of the adapted parameters. */
@@ -54,9 +62,7 @@ export class Cotta extends TtaBase {
   private updates = 0;
 
   constructor(model: MaeModel, readonly settings: CottaSettings) {
-    super(model, classifierParameters(model), settings, 'cotta');
-    if (!(settings.restoreProbability >= 0 && settings.restoreProbability <= 1)) throw new Error(`cotta: restoreProbability must be in [0, 1], got ${settings.restoreProbability}`);
-    if (!(settings.teacherMomentum >= 0 && settings.teacherMomentum <= 1)) throw new Error(`cotta: teacherMomentum must be in [0, 1], got ${settings.teacherMomentum}`);
+    super(model, classifierParameters(model), checkCotta(settings), 'cotta');
     for (const [name, source] of this.state.sources) this.teacher.set(name, tf.variable(source, false));
   }
 

@@ -28,11 +28,17 @@ export function memoDefaults(): MemoSettings {
   return { mode: 'episodic', batch: 1, steps: 1, optimizer: 'sgd', learningRate: 2.5e-4, momentum: 0.9, weightDecay: 0, seed: 0, augmentations: 64, augment: { ...DEFAULT_AUGMENT } };
 }
 
+/** Throws on a setting MEMO cannot run with (before any tensor is made). */
+function checkMemo(settings: MemoSettings): MemoSettings {
+  if (settings.batch !== 1) throw new Error(`memo: batch must be 1 (its marginal is over the copies of one input), got ${settings.batch}`);
+  if (!Number.isInteger(settings.augmentations) || settings.augmentations < 1) throw new Error(`memo: augmentations must be a positive integer, got ${settings.augmentations}`);
+  return settings;
+}
+
 /** MEMO, one clip at a time. */
 export class Memo extends TtaBase {
   constructor(model: MaeModel, readonly settings: MemoSettings) {
-    super(model, classifierParameters(model), settings, 'memo');
-    if (settings.batch !== 1) throw new Error(`memo: batch must be 1 (its marginal is over the copies of one input), got ${settings.batch}`);
+    super(model, classifierParameters(model), checkMemo(settings), 'memo');
   }
 
   /** The marginal entropy of the copies of `fbanks` (one clip) with the current weights: MEMO's loss. */

@@ -70,7 +70,7 @@ export const LEARNING_RATE_RULES: Readonly<Record<TtaMethodName, string>> = Obje
  * A method's settings: its defaults at the given batch, then `input` over them. Throws on a
  * key the method does not have, naming it and `source`.
  */
-export function resolveTtaSettings(method: TtaMethodName, input: TtaSettingsInput = {}, depth = 12, source = method as string): TtaSettings {
+export function resolveTtaSettings<M extends TtaMethodName>(method: M, input: TtaSettingsInput = {}, depth = 12, source: string = method): TtaSettingsByMethod[M] {
   const batch = input.batch ?? ((method === 'memo' || method === 'suta') ? 1 : DEFAULT_TTA_BATCH);
   const defaults = ttaDefaults(method, batch, depth) as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = { ...defaults };
@@ -80,7 +80,7 @@ export function resolveTtaSettings(method: TtaMethodName, input: TtaSettingsInpu
     out[key] = key === 'augment' ? { ...DEFAULT_AUGMENT, ...(value as object) } : value;
   }
   if (out.augment) validateAugment(out.augment as SpectrogramAugmentOptions);
-  return out as unknown as TtaSettings;
+  return out as unknown as TtaSettingsByMethod[M];
 }
 
 /** Builds a method on `model`; EATA estimates its Fisher information from the start of `clips`. */

@@ -63,14 +63,19 @@ export function sutaLoss(scaledFrameLogits: tf.Tensor2D, voiced: readonly boolea
   });
 }
 
+/** Throws on a setting SUTA cannot run with (before any tensor is made). */
+function checkSuta(settings: SutaSettings): SutaSettings {
+  if (settings.batch !== 1) throw new Error(`suta: batch must be 1 (it adapts per utterance), got ${settings.batch}`);
+  if (!(settings.temperature > 0)) throw new Error(`suta: temperature must be > 0, got ${settings.temperature}`);
+  if (!(settings.entropyWeight >= 0 && settings.entropyWeight <= 1)) throw new Error(`suta: entropyWeight must be in [0, 1], got ${settings.entropyWeight}`);
+  if (!(settings.silenceFraction >= 0 && settings.silenceFraction < 1)) throw new Error(`suta: silenceFraction must be in [0, 1), got ${settings.silenceFraction}`);
+  return settings;
+}
+
 /** SUTA, one clip at a time. */
 export class Suta extends TtaBase {
   constructor(model: MaeModel, readonly settings: SutaSettings) {
-    super(model, normAndEmbeddingParameters(model), settings, 'suta');
-    if (settings.batch !== 1) throw new Error(`suta: batch must be 1 (it adapts per utterance), got ${settings.batch}`);
-    if (!(settings.temperature > 0)) throw new Error(`suta: temperature must be > 0, got ${settings.temperature}`);
-    if (!(settings.entropyWeight >= 0 && settings.entropyWeight <= 1)) throw new Error(`suta: entropyWeight must be in [0, 1], got ${settings.entropyWeight}`);
-    if (!(settings.silenceFraction >= 0 && settings.silenceFraction < 1)) throw new Error(`suta: silenceFraction must be in [0, 1), got ${settings.silenceFraction}`);
+    super(model, normAndEmbeddingParameters(model), checkSuta(settings), 'suta');
   }
 
   /** Clip logits `[1, C]` and frame logits `[T, C]` from one encoder pass (call inside a tidy). */
