@@ -488,6 +488,12 @@ describe('TTA in the evaluation loop', () => {
       assert.equal(recorded.settings.method, 'tent');
       assert.equal(recorded.settings.learningRate, 1e-2);
       assert.equal(recorded.settings.mode, 'online');
+      // Memory beyond the model: TENT holds LayerNorm copies and SGD momentum, MEMO every classifier parameter and its momentum.
+      const layerNormScalars = [...namedParameters(model)].filter(([n]) => /^encoder\..*norm\d*\.(weight|bias)$/.test(n)).reduce((s, [, v]) => s + v.size, 0);
+      const classifierScalars = [...namedParameters(model)].filter(([n]) => /^(encoder|head)\./.test(n)).reduce((s, [, v]) => s + v.size, 0);
+      assert.equal(config.memoryBytes.clean.tent, 4 * 2 * layerNormScalars);
+      assert.equal(config.memoryBytes.clean.memo, 4 * 2 * classifierScalars);
+      assert.ok(config.memoryBytes.clean['ttt-bitfit'] > 0);
     } finally {
       rmSync(out, { recursive: true, force: true });
       disposeModel(model);

@@ -183,6 +183,16 @@ export abstract class TtaBase implements StreamMethod {
     }
   }
 
+  /** Bytes held beyond the model: working copies, optimizer state and what {@link TtaBase.extraScalars} counts, float32. */
+  memoryBytes(): number {
+    return 4 * (this.state.size * (1 + this.optimizer.slotsPerParameter) + this.extraScalars());
+  }
+
+  /** Scalars a method keeps besides copies and optimizer state (a teacher, a Fisher estimate). */
+  protected extraScalars(): number {
+    return 0;
+  }
+
   /** Frees copies, optimizer state and cached transposes (the model is untouched). */
   dispose(): void {
     this.optimizer.dispose();

@@ -138,6 +138,10 @@ export class Cotta extends TtaBase {
     this.lastRestore = { restored, total };
   }
 
+  protected override extraScalars(): number {
+    return [...this.teacher.values()].reduce((sum, v) => sum + v.size, 0);
+  }
+
   override dispose(): void {
     for (const variable of this.teacher.values()) variable.dispose();
     this.teacher.clear();

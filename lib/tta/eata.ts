@@ -175,6 +175,10 @@ export class Eata extends TtaBase {
     else for (let c = 0; c < mean.length; c++) this.averageProbs[c] = 0.9 * this.averageProbs[c] + 0.1 * mean[c];
   }
 
+  protected override extraScalars(): number {
+    return [...this.fisher.values()].reduce((sum, f) => sum + f.size, 0);
+  }
+
   override dispose(): void {
     tf.dispose([...this.fisher.values()]);
     this.fisher.clear();

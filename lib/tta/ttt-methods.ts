@@ -6,6 +6,7 @@
 import type { MaeModel } from '../model/index.js';
 import {
   BatchedBitFit,
+  memoryFootprint,
   OnlineTtt,
   PerSampleTtt,
   groupLabel,
@@ -34,11 +35,13 @@ export function tttStreamMethod(model: MaeModel, options: TttStreamOptions = {})
   if (options.batch !== undefined && options.online) throw new Error('TTT: batch and online exclude each other');
   if (options.online) {
     const runner = new OnlineTtt(model, { group: options.group, config: options.config, window: options.online.window, reset: options.online.reset });
-    return { batch: 1, steps: runner.config.steps, online: true, adaptBatch: (clips) => clips.map((clip) => runner.next(clip)), dispose: () => runner.dispose() };
+    const bytes = () => memoryFootprint(model, options.group ?? 'all', runner.config).totalBytes;
+    return { batch: 1, steps: runner.config.steps, online: true, adaptBatch: (clips) => clips.map((clip) => runner.next(clip)), dispose: () => runner.dispose(), memoryBytes: bytes };
   }
   if (options.batch !== undefined) {
     const runner = new BatchedBitFit(model, { batch: options.batch, group: options.group, config: options.config });
-    return { batch: options.batch, steps: runner.config.steps, online: false, adaptBatch: (clips) => runner.adaptBatch(clips), dispose: () => runner.dispose() };
+    const bytes = () => memoryFootprint(model, options.group ?? 'bias', runner.config, { batch: runner.batch }).totalBytes;
+    return { batch: options.batch, steps: runner.config.steps, online: false, adaptBatch: (clips) => runner.adaptBatch(clips), dispose: () => runner.dispose(), memoryBytes: bytes };
   }
   const runner = new PerSampleTtt(model, { group: options.group, config: options.config });
   return {
@@ -47,6 +50,7 @@ export function tttStreamMethod(model: MaeModel, options: TttStreamOptions = {})
     online: false,
     adaptBatch: (clips: readonly TttClip[]): ClipTrace[] => clips.map((clip) => runner.adapt(clip)),
     dispose: () => runner.dispose(),
+    memoryBytes: () => memoryFootprint(model, options.group ?? 'all', runner.config).totalBytes,
   };
 }
 

@@ -20,6 +20,7 @@ import { resolveTttConfig, type TttConfig, type TttConfigInput } from './config.
 import { encoderGroup, groupLabel, isVectorGroup, type TttGroup } from './groups.js';
 import { OnlineTtt, type ResetPolicy } from './online.js';
 import { PerSampleTtt } from './per-sample.js';
+import { memoryFootprint } from './memory.js';
 import { formatSummary, rowsFromTrace, summarizeAccuracy, type AccuracySummary, type RowContext, type TttRow } from './results.js';
 import { clipKey, readResults, ResultsFile } from './results-file.js';
 import type { ClipTrace, StreamMethod, StreamMethodFactory, TttClip, TttHooks } from './types.js';
@@ -186,6 +187,8 @@ export async function evaluate(
   const progress = createProgress({ label: options.progressLabel ?? 'ttt', total: resolved.length * clips.length });
   progress.tick(resumedClips, resumedClips > 0 ? 'resumed' : '');
   const newRows: TttRow[] = [];
+  /** Bytes each method held beyond the model, for `config.json` (methods resumed without running keep their earlier figure). */
+  const memory: Record<string, number> = {};
   let written = 0;
   const store = async (method: ResolvedMethod, traces: readonly ClipTrace[]) => {
     const rows = traces.flatMap((trace) => rowsFromTrace(trace, method.context));
@@ -203,7 +206,8 @@ export async function evaluate(
     for (const method of resolved) {
       const pending = clips.filter((clip) => !done(method.spec.name, clip.id));
       if (pending.length === 0) continue;
-      await runMethod(options.model, method, clips, pending, options.hooks, store);
+      const bytes = await runMethod(options.model, method, clips, pending, options.hooks, store);
+      if (bytes !== undefined) memory[method.spec.name] = bytes;
     }
   } finally {
     progress.stop();
@@ -216,6 +220,8 @@ export async function evaluate(
   if (options.out && configPath && record) {
     // The summary covers every condition in the folder, so one file answers for all runs stored there.
     writeFileAtomic(join(options.out, 'summary.csv'), formatSummary(summarizeAccuracy(readResults(join(options.out, 'results.csv')))));
+    const stored = (record.memoryBytes ?? {}) as Record<string, Record<string, number>>;
+    record.memoryBytes = { ...stored, [condition]: { ...stored[condition], ...memory } };
     writeJsonAtomic(configPath, { ...record, ...environment(), ...options.info, updatedAt: new Date().toISOString() });
   }
   return { rows, summary, newRows: newRows.length, resumedClips, resultsPath: options.out ? join(options.out, 'results.csv') : undefined };
@@ -241,13 +247,10 @@ async function runMethod(
   pending: readonly TttClip[],
   hooks: TttHooks | undefined,
   store: Store,
-): Promise<void> {
+): Promise<number | undefined> {
   const { spec, config, group } = method;
   const ttt: TttHooks = { forceNaN: hooks?.forceNaN, onAdapted: hooks?.onAdapted };
-  if (spec.stream) {
-    await runStream(spec.stream.create(model, clips, config.seed), clips, pending, method, store);
-    return;
-  }
+  if (spec.stream) return runStream(spec.stream.create(model, clips, config.seed), clips, pending, method, store);
   if (spec.online && method.adapts) {
     const runner = new OnlineTtt(model, { group, config, window: spec.online.window, reset: spec.online.reset, hooks: ttt });
     const wanted = new Set(pending.map((clip) => clip.id));
@@ -259,7 +262,7 @@ async function runMethod(
     } finally {
       runner.dispose();
     }
-    return;
+    return tttMemoryBytes(model, method);
   }
   if (spec.batch !== undefined && method.adapts) {
     const runner = new BatchedBitFit(model, { batch: spec.batch, group, config, hooks: ttt });
@@ -268,7 +271,7 @@ async function runMethod(
     } finally {
       runner.dispose();
     }
-    return;
+    return tttMemoryBytes(model, method);
   }
   const runner = new PerSampleTtt(model, { group, config, hooks: ttt });
   try {
@@ -276,6 +279,7 @@ async function runMethod(
   } finally {
     runner.dispose();
   }
+  return tttMemoryBytes(model, method);
 }
 
 /**
@@ -283,7 +287,7 @@ async function runMethod(
  * (their state is rebuilt by replaying it) and store only the pending clips; episodic ones
  * see the pending clips alone.
  */
-async function runStream(runner: StreamMethod, clips: readonly TttClip[], pending: readonly TttClip[], method: ResolvedMethod, store: Store): Promise<void> {
+async function runStream(runner: StreamMethod, clips: readonly TttClip[], pending: readonly TttClip[], method: ResolvedMethod, store: Store): Promise<number | undefined> {
   const stream = runner.online ? clips : pending;
   const wanted = new Set(pending.map((clip) => clip.id));
   try {
@@ -291,7 +295,15 @@ async function runStream(runner: StreamMethod, clips: readonly TttClip[], pendin
       const traces = runner.adaptBatch(stream.slice(start, start + runner.batch)).filter((trace) => wanted.has(trace.clip));
       if (traces.length > 0) await store(method, traces);
     }
+    return runner.memoryBytes?.();
   } finally {
     runner.dispose();
   }
+}
+
+/** Bytes a TTT method holds beyond the model while it adapts (copies and optimizer state of one batch); 0 without adaptation. */
+function tttMemoryBytes(model: MaeModel, method: ResolvedMethod): number {
+  if (!method.adapts) return 0;
+  const { spec, group, config } = method;
+  return memoryFootprint(model, group, config, spec.batch !== undefined ? { batch: spec.batch } : {}).totalBytes;
 }

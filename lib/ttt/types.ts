@@ -84,6 +84,8 @@ export interface StreamMethod {
   adaptBatch(clips: readonly TttClip[]): ClipTrace[];
   /** Frees everything the method holds (the model is untouched). */
   dispose(): void;
+  /** Bytes of state held beyond the model (working copies, optimizer state, teacher, …), float32. */
+  memoryBytes?(): number;
 }
 
 /** How {@link StreamMethod}s are made for an evaluation, and what its rows record about them. */
