@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { attachHead, createModel, disposeModel, forwardClassifier, namedParameters, resolveModelConfig, type MaeModel, type ModelConfig } from '../lib/model/index.js';
 import { createRng, gaussian } from '../lib/util/index.js';
-import { evaluate, readResults, tttPerSample, type ClipTrace, type TttClip } from '../lib/ttt/index.js';
+import { evaluate, readResults, tttPerSample, type ClipTrace, type TttClip, type TttRow } from '../lib/ttt/index.js';
+import { adaptationTable, formatAdaptationTable, rollingMean, rollingTopShare, streamFigures, streamTraces } from '../lib/experiment/index.js';
 import {
   Cotta,
   Eata,
@@ -522,5 +523,32 @@ describe('TTA in the evaluation loop', () => {
     } finally {
       disposeModel(model);
     }
+  });
+});
+
+describe('stream report', () => {
+  const row = (method: string, clip: number, step: number, predicted: number, label: number, ms: number): TttRow => ({
+    condition: 'c', method, group: 'layernorm', optimizer: 'sgd', batch: 1, clip: `k${clip}`, step, loss: 0, predicted, label, correct: predicted === label, ms, status: 'ok', seed: 0,
+  });
+
+  it('follows accuracy and the top-class share along the stream at each method’s last step, with ms per clip over all steps and memory', () => {
+    const rows: TttRow[] = [];
+    // A method that collapses: right on the first two clips, then class 0 for everything.
+    const labels = [0, 1, 2, 1, 2, 1];
+    labels.forEach((label, i) => {
+      rows.push(row('tent', i, 0, label, label, 2));
+      rows.push(row('tent', i, 1, i < 2 ? label : 0, label, 3));
+    });
+    const [trace] = streamTraces(rows);
+    assert.equal(trace.step, 1);
+    assert.deepEqual(rollingMean(trace.correct.map(Number), 2), [1, 1, 0.5, 0, 0, 0]);
+    assert.deepEqual(rollingTopShare(trace.predicted, 3), [1, 0.5, 2 / 3, 2 / 3, 1, 1]);
+    const [line] = adaptationTable(rows, { c: { tent: 4096 } });
+    assert.equal(line.accuracy, 2 / 6);
+    assert.equal(line.topClassShare, 5 / 6);
+    assert.equal(line.msPerClip, 5);
+    assert.equal(line.memoryBytes, 4096);
+    assert.match(formatAdaptationTable([line]), /tent\s+6\s+0\.333\s+0\.833\s+5\s+4\.0 kB/);
+    assert.equal(streamFigures([trace], 2).length, 2);
   });
 });
