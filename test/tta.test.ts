@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { attachHead, createModel, disposeModel, forwardClassifier, namedParameters, resolveModelConfig, type MaeModel, type ModelConfig } from '../lib/model/index.js';
 import { createRng, gaussian } from '../lib/util/index.js';
 import { evaluate, readResults, tttPerSample, type ClipTrace, type TttClip, type TttRow } from '../lib/ttt/index.js';
-import { adaptationTable, formatAdaptationTable, rollingMean, rollingTopShare, streamFigures, streamTraces } from '../lib/experiment/index.js';
+import { adaptationTable, formatAdaptationTable, loadExperimentConfig, methodSpec, resolveExperimentConfig, rollingMean, rollingTopShare, streamFigures, streamTraces } from '../lib/experiment/index.js';
 import {
   Cotta,
   Eata,
@@ -550,5 +550,31 @@ describe('stream report', () => {
     assert.equal(line.memoryBytes, 4096);
     assert.match(formatAdaptationTable([line]), /tent\s+6\s+0\.333\s+0\.833\s+5\s+4\.0 kB/);
     assert.equal(streamFigures([trace], 2).length, 2);
+  });
+});
+
+describe('baselines in experiment configs', () => {
+  const base = { name: 'x', tasks: [{ task: 'speaker', shifts: ['noise:white@0dB'] }] };
+
+  it('name a baseline like any method, with published defaults rescaled to its batch, recorded as resolved', () => {
+    const config = resolveExperimentConfig({ ...base, methods: [{ name: 'no-ttt' }, { name: 'tent', method: 'tent', lr: 1e-3, mode: 'episodic' }, { name: 'sar', method: 'sar', batch: 16 }, { name: 'memo', method: 'memo', settings: { augmentations: 8 } }] });
+    const tent = methodSpec(config.methods[1], 4).stream;
+    assert.equal(tent?.settings.learningRate, 1e-3);
+    assert.equal(tent?.settings.mode, 'episodic');
+    const sar = methodSpec(config.methods[2], 4).stream;
+    assert.equal(sar?.batch, 16);
+    assert.equal(sar?.settings.learningRate, (1e-3 * 16) / 64);
+    assert.equal(sar?.settings.skipLastBlocks, 1);
+    assert.equal(methodSpec(config.methods[3]).stream?.settings.augmentations, 8);
+    assert.equal(methodSpec(config.methods[0]).stream, undefined);
+    const shipped = loadExperimentConfig(join('experiments', 'tta-baselines.yaml'));
+    assert.deepEqual(shipped.methods.filter((m) => m.method).map((m) => m.method).sort(), ['cotta', 'eata', 'memo', 'sar', 'suta', 'tent', 'tent'].sort());
+  });
+
+  it('reject TTT keys on a baseline, baseline keys on TTT, and unknown settings, naming them', () => {
+    assert.throws(() => resolveExperimentConfig({ ...base, methods: [{ name: 't', method: 'tent', group: 'bias' }] }, 'c.yaml'), /methods\[0\]\.group: does not apply to method 'tent'/);
+    assert.throws(() => resolveExperimentConfig({ ...base, methods: [{ name: 't', group: 'bias', lr: 0.1 }] }, 'c.yaml'), /methods\[0\]\.lr: applies only to a baseline/);
+    assert.throws(() => resolveExperimentConfig({ ...base, methods: [{ name: 't', method: 'eata', settings: { rho: 0.1 } }] }, 'c.yaml'), /methods\[0\]: eata has no setting 'rho'/);
+    assert.throws(() => resolveExperimentConfig({ ...base, methods: [{ name: 't', method: 'dua' }] }, 'c.yaml'), /methods\[0\]\.method/);
   });
 });
