@@ -9,6 +9,7 @@ import { extname } from 'node:path';
 import * as YAML from 'yaml';
 import { z } from 'zod';
 import { TTT_OPTIMIZERS } from '../ttt/index.js';
+import { TTA_METHODS, resolveTtaSettings, type TtaMethodName, type TtaSettingsInput } from '../tta/index.js';
 import { MASK_STRATEGIES } from '../model/index.js';
 import { parseShift } from '../shifts/index.js';
 
@@ -52,7 +53,23 @@ const methodSchema = z.strictObject({
     .optional(),
   /** Settings of this method that differ from the experiment's `ttt`. */
   ttt: tttSchema.optional(),
+  /** A label-free adaptation baseline (lib/tta) instead of TTT; `group`, `online` and `ttt` do not apply to it. */
+  method: z.enum(TTA_METHODS as unknown as [string, ...string[]]).optional(),
+  /** Baseline only: `episodic` (reset after every batch) or `online` (carry over the stream); default the method's own. */
+  mode: z.enum(['episodic', 'online']).optional(),
+  /** Baseline only: learning rate; default the published one, rescaled to `batch`. */
+  lr: z.number().positive().optional(),
+  /** Baseline only: updates per batch; default the method's own (1; SUTA 10). */
+  steps: positiveInt.optional(),
+  /** Baseline only, online: back to the source weights before every n-th batch. */
+  resetEvery: positiveInt.optional(),
+  /** Baseline only: any other setting of the method by name (e.g. `augmentations`, `fisherAlpha`, `restoreProbability`). */
+  settings: z.record(z.string(), z.union([z.number(), z.string(), z.record(z.string(), z.number())])).optional(),
 });
+
+/** Keys that only a baseline (`method: …`) takes, and keys that only TTT takes. */
+const BASELINE_KEYS = ['mode', 'lr', 'steps', 'resetEvery', 'settings'] as const;
+const TTT_KEYS = ['group', 'online', 'ttt'] as const;
 
 const shiftText = z.string().superRefine((text, ctx) => {
   try {
@@ -176,6 +193,16 @@ export function resolveExperimentConfig(value: unknown, source = 'config'): Expe
     if (names.has(method.name)) problems.push(`methods[${i}].name: '${method.name}' appears twice`);
     names.add(method.name);
     if (method.batch !== undefined && method.online) problems.push(`methods[${i}]: batch and online exclude each other`);
+    if (method.method) {
+      for (const key of TTT_KEYS) if (method[key] !== undefined) problems.push(`methods[${i}].${key}: does not apply to method '${method.method}' (a baseline, not TTT)`);
+      try {
+        resolveTtaSettings(method.method as TtaMethodName, baselineSettings(method), 12, `methods[${i}]`);
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+    } else {
+      for (const key of BASELINE_KEYS) if (method[key] !== undefined) problems.push(`methods[${i}].${key}: applies only to a baseline (add method: ${TTA_METHODS.join(' | ')})`);
+    }
   });
   config.tasks.forEach((task, i) => {
     if (new Set(task.shifts).size !== task.shifts.length) problems.push(`tasks[${i}].shifts: a shift appears twice`);
@@ -190,6 +217,14 @@ export function resolveExperimentConfig(value: unknown, source = 'config'): Expe
     head: config.head ?? {},
     seed: config.seed ?? 0,
   };
+}
+
+/** A baseline method's settings as lib/tta takes them: `settings`, then the named keys over them. */
+export function baselineSettings(method: ExperimentMethod): TtaSettingsInput {
+  const input: Record<string, unknown> = { ...(method.settings ?? {}) };
+  const named = { batch: method.batch, mode: method.mode, learningRate: method.lr, steps: method.steps, resetEvery: method.resetEvery };
+  for (const [key, value] of Object.entries(named)) if (value !== undefined) input[key] = value;
+  return input as TtaSettingsInput;
 }
 
 /** Reads a config file (`.json`, `.yaml` or `.yml`) and validates it. */

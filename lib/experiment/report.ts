@@ -20,6 +20,7 @@ import {
 import { formatShiftReport, parseShift, type ShiftReport } from '../shifts/index.js';
 import { formatSummary, readResults, summarizeAccuracy, type AccuracySummary, type TttRow } from '../ttt/index.js';
 import { writeFileAtomic } from '../util/index.js';
+import { streamSection } from './stream-report.js';
 
 /** One folder of results and what it was run with. */
 export interface RunFolder {
@@ -269,6 +270,7 @@ export function writeReport(paths: readonly string[], out?: string): ReportResul
       ),
     ],
   });
+  sections.push(streamSection(rows.filter((row) => row.variant === variants[0]), folders[0].record.memoryBytes as Record<string, Record<string, number>> | undefined));
   const snr = snrFigure(summary.filter((s) => s.variant === variants[0]));
   if (snr) sections.push({ heading: 'Accuracy against SNR', figures: [snr] });
   const grid = gridFigures(folders, summary);

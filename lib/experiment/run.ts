@@ -31,7 +31,8 @@ import {
   type TttConfigInput,
 } from '../ttt/index.js';
 import { packageRoot, writeJsonAtomic } from '../util/index.js';
-import type { ExperimentConfig, ExperimentMethod, ExperimentTttSettings } from './config.js';
+import { ttaMethodFactory, type TtaMethodName } from '../tta/index.js';
+import { baselineSettings, type ExperimentConfig, type ExperimentMethod, type ExperimentTttSettings } from './config.js';
 
 /** One task under one shift: the unit a run is made of and a shard is cut from. */
 export interface ExperimentUnit {
@@ -130,8 +131,12 @@ function tttInput(settings: ExperimentTttSettings | undefined): TttConfigInput {
   return (settings ?? {}) as TttConfigInput;
 }
 
-/** A config method as lib/ttt's method spec. */
-export function methodSpec(method: ExperimentMethod): MethodSpec {
+/**
+ * A config method as lib/ttt's method spec; a baseline (`method: tent`, …) becomes a stream
+ * method with its settings resolved for an encoder of `depth` blocks (SAR's skipped blocks).
+ */
+export function methodSpec(method: ExperimentMethod, depth = 12): MethodSpec {
+  if (method.method) return { name: method.name, stream: ttaMethodFactory(method.method as TtaMethodName, baselineSettings(method), depth, `method ${method.name}`) };
   return {
     name: method.name,
     group: method.group === undefined || method.group === 'none' ? undefined : (method.group as ParameterGroupName),
@@ -239,7 +244,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
         noise: noise ? { type: noise.type as NoiseCondition['type'], snrDb: noise.snrDb, seed: config.seed } : undefined,
         babbleTalkers,
       });
-      const result = await evaluate(clips, config.methods.map(methodSpec), {
+      const result = await evaluate(clips, config.methods.map((method) => methodSpec(method, model.config.depth)), {
         model,
         config: { ...tttInput(config.ttt), seed: config.ttt.seed ?? config.seed },
         condition: unit.condition,

@@ -21,9 +21,10 @@ import { resolveTttConfig, type TttConfig, type TttConfigInput } from './config.
 import { encoderGroup, groupLabel, isVectorGroup, type TttGroup } from './groups.js';
 import { OnlineTtt, type ResetPolicy } from './online.js';
 import { PerSampleTtt } from './per-sample.js';
+import { memoryFootprint } from './memory.js';
 import { formatSummary, rowsFromTrace, summarizeAccuracy, type AccuracySummary, type RowContext, type TttRow } from './results.js';
 import { clipKey, readResults, ResultsFile } from './results-file.js';
-import type { ClipTrace, TttClip, TttHooks } from './types.js';
+import type { ClipTrace, StreamMethod, StreamMethodFactory, TttClip, TttHooks } from './types.js';
 
 /** One method to evaluate. */
 export interface MethodSpec {
@@ -37,6 +38,11 @@ export interface MethodSpec {
   online?: { window?: number; reset?: ResetPolicy };
   /** Settings that differ from the run's. */
   config?: TttConfigInput;
+  /**
+   * A method of its own (a lib/tta baseline, or TTT wrapped as one): it replaces `group`,
+   * `batch`, `online` and `config`, which must then be absent.
+   */
+  stream?: StreamMethodFactory;
 }
 
 /** Options of {@link evaluate}. */
@@ -86,6 +92,7 @@ function resolveMethods(model: MaeModel, methods: readonly MethodSpec[], base: T
     if (names.has(spec.name)) throw new Error(`method name '${spec.name}' appears twice`);
     names.add(spec.name);
     if (spec.batch !== undefined && spec.online) throw new Error(`method ${spec.name}: batch and online exclude each other`);
+    if (spec.stream) return resolveStreamMethod(spec, spec.stream, base, condition);
     const group = spec.group ?? 'none';
     const adapts = group !== 'none';
     const vectorsOnly = isVectorGroup(encoderGroup(model, group));
@@ -108,10 +115,23 @@ function resolveMethods(model: MaeModel, methods: readonly MethodSpec[], base: T
   });
 }
 
+function resolveStreamMethod(spec: MethodSpec, stream: StreamMethodFactory, base: TttConfigInput, condition: string): ResolvedMethod {
+  const clash = (['group', 'batch', 'online', 'config'] as const).filter((key) => spec[key] !== undefined);
+  if (clash.length > 0) throw new Error(`method ${spec.name}: ${clash.join(', ')} cannot be combined with a method of its own (stream)`);
+  const config = { ...resolveTttConfig(base), steps: stream.steps };
+  return {
+    spec,
+    config,
+    group: 'none',
+    adapts: true,
+    context: { condition, method: spec.name, group: stream.group, optimizer: stream.optimizer, batch: stream.batch, seed: config.seed },
+  };
+}
+
 /** What must match for a folder's rows of a condition to be resumed. */
 function fingerprint(methods: readonly ResolvedMethod[], clips: readonly TttClip[]): unknown {
   return {
-    methods: methods.map((m) => ({ ...m.context, online: m.spec.online ?? null, config: m.config })),
+    methods: methods.map((m) => ({ ...m.context, online: m.spec.online ?? null, config: m.config, ...(m.spec.stream ? { settings: m.spec.stream.settings } : {}) })),
     clips: clips.map((clip) => [clip.id, clip.label]),
   };
 }
@@ -168,6 +188,8 @@ export async function evaluate(
   const progress = createProgress({ label: options.progressLabel ?? 'ttt', total: resolved.length * clips.length });
   progress.tick(resumedClips, resumedClips > 0 ? 'resumed' : '');
   const newRows: TttRow[] = [];
+  /** Bytes each method held beyond the model, for `config.json` (methods resumed without running keep their earlier figure). */
+  const memory: Record<string, number> = {};
   let written = 0;
   const store = async (method: ResolvedMethod, traces: readonly ClipTrace[]) => {
     const rows = traces.flatMap((trace) => rowsFromTrace(trace, method.context));
@@ -185,7 +207,8 @@ export async function evaluate(
     for (const method of resolved) {
       const pending = clips.filter((clip) => !done(method.spec.name, clip.id));
       if (pending.length === 0) continue;
-      await runMethod(options.model, method, clips, pending, options.hooks, store);
+      const bytes = await runMethod(options.model, method, clips, pending, options.hooks, store);
+      if (bytes !== undefined) memory[method.spec.name] = bytes;
     }
   } finally {
     progress.stop();
@@ -198,6 +221,8 @@ export async function evaluate(
   if (options.out && configPath && record) {
     // The summary covers every condition in the folder, so one file answers for all runs stored there.
     writeFileAtomic(join(options.out, 'summary.csv'), formatSummary(summarizeAccuracy(readResults(join(options.out, 'results.csv')))));
+    const stored = (record.memoryBytes ?? {}) as Record<string, Record<string, number>>;
+    record.memoryBytes = { ...stored, [condition]: { ...stored[condition], ...memory } };
     writeJsonAtomic(configPath, { ...record, ...environment(), ...options.info, updatedAt: new Date().toISOString() });
   }
   return { rows, summary, newRows: newRows.length, resumedClips, resultsPath: options.out ? join(options.out, 'results.csv') : undefined };
@@ -229,9 +254,10 @@ async function runMethod(
   pending: readonly TttClip[],
   hooks: TttHooks | undefined,
   store: Store,
-): Promise<void> {
+): Promise<number | undefined> {
   const { spec, config, group } = method;
   const ttt: TttHooks = { forceNaN: hooks?.forceNaN, onAdapted: hooks?.onAdapted };
+  if (spec.stream) return runStream(spec.stream.create(model, clips, config.seed), clips, pending, method, store);
   if (spec.online && method.adapts) {
     const runner = new OnlineTtt(model, { group, config, window: spec.online.window, reset: spec.online.reset, hooks: ttt });
     const wanted = new Set(pending.map((clip) => clip.id));
@@ -243,7 +269,7 @@ async function runMethod(
     } finally {
       runner.dispose();
     }
-    return;
+    return tttMemoryBytes(model, method);
   }
   if (spec.batch !== undefined && method.adapts) {
     const runner = new BatchedBitFit(model, { batch: spec.batch, group, config, hooks: ttt });
@@ -253,7 +279,7 @@ async function runMethod(
     } finally {
       runner.dispose();
     }
-    return;
+    return tttMemoryBytes(model, method);
   }
   const runner = new PerSampleTtt(model, { group, config, hooks: ttt });
   try {
@@ -261,4 +287,31 @@ async function runMethod(
   } finally {
     runner.dispose();
   }
+  return tttMemoryBytes(model, method);
+}
+
+/**
+ * A stream method over the clips. Online methods see the whole stream again from its start
+ * (their state is rebuilt by replaying it) and store only the pending clips; episodic ones
+ * see the pending clips alone.
+ */
+async function runStream(runner: StreamMethod, clips: readonly TttClip[], pending: readonly TttClip[], method: ResolvedMethod, store: Store): Promise<number | undefined> {
+  const stream = runner.online ? clips : pending;
+  const wanted = new Set(pending.map((clip) => clip.id));
+  try {
+    for (let start = 0; start < stream.length; start += runner.batch) {
+      const traces = runner.adaptBatch(stream.slice(start, start + runner.batch)).filter((trace) => wanted.has(trace.clip));
+      if (traces.length > 0) await store(method, traces);
+    }
+    return runner.memoryBytes?.();
+  } finally {
+    runner.dispose();
+  }
+}
+
+/** Bytes a TTT method holds beyond the model while it adapts (copies and optimizer state of one batch); 0 without adaptation. */
+function tttMemoryBytes(model: MaeModel, method: ResolvedMethod): number {
+  if (!method.adapts) return 0;
+  const { spec, group, config } = method;
+  return memoryFootprint(model, group, config, spec.batch !== undefined ? { batch: spec.batch } : {}).totalBytes;
 }

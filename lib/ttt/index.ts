@@ -17,7 +17,7 @@ export { DEFAULT_LEARNING_RATES, DEFAULT_TTT_CONFIG, TTT_OPTIMIZERS, defaultLear
 export type { TttConfig, TttConfigInput, TttOptimizerName } from './config.js';
 export { describeGroup, encoderGroup, groupLabel, isVectorGroup } from './groups.js';
 export type { GroupDescription, TttGroup } from './groups.js';
-export type { ClipTrace, StepRecord, StepStatus, TttClip, TttHooks } from './types.js';
+export type { ClipTrace, StepRecord, StepStatus, StreamMethod, StreamMethodFactory, TttClip, TttHooks } from './types.js';
 export { SgdMomentum, createOptimizer } from './optimizers.js';
 export type { DecayRule, TttOptimizer } from './optimizers.js';
 export { AdaptedParameters } from './state.js';

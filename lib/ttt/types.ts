@@ -2,7 +2,7 @@
  * What goes into TTT (test clips) and what comes out of it (one record per clip and step).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { MaeParams } from '../model/index.js';
+import type { MaeModel, MaeParams } from '../model/index.js';
 
 /** One test clip: a normalised fbank shaped as the model's input, with its true label. */
 export interface TttClip {
@@ -66,4 +66,40 @@ export interface TttHooks {
    * The tensors are valid only during the call.
    */
   onAdapted?: (clips: readonly string[], params: MaeParams<tf.Tensor>) => void;
+}
+
+/**
+ * A method that adapts to a stream of test clips, a batch at a time, in stream order: the
+ * label-free adaptation baselines of lib/tta, and TTT wrapped to the same shape. The
+ * evaluation loop treats every such method alike.
+ */
+export interface StreamMethod {
+  /** Clips per {@link StreamMethod.adaptBatch} call (a last, smaller batch is allowed). */
+  readonly batch: number;
+  /** Rows per clip are steps 0 … `steps`. */
+  readonly steps: number;
+  /** True when what one batch taught carries over to the next, so a clip's result depends on the stream before it. */
+  readonly online: boolean;
+  /** Adapts to the next batch of the stream and returns one trace per clip, in order. */
+  adaptBatch(clips: readonly TttClip[]): ClipTrace[];
+  /** Frees everything the method holds (the model is untouched). */
+  dispose(): void;
+  /** Bytes of state held beyond the model (working copies, optimizer state, teacher, …), float32. */
+  memoryBytes?(): number;
+}
+
+/** How {@link StreamMethod}s are made for an evaluation, and what its rows record about them. */
+export interface StreamMethodFactory {
+  /** Builds the method for one test set; `seed` is the run's. */
+  create(model: MaeModel, clips: readonly TttClip[], seed: number): StreamMethod;
+  /** Parameter group label for the rows (e.g. `layernorm`). */
+  group: string;
+  /** Optimizer label for the rows (e.g. `sgd`). */
+  optimizer: string;
+  /** Clips per batch. */
+  batch: number;
+  /** Rows per clip are steps 0 … `steps`. */
+  steps: number;
+  /** Every resolved setting, recorded in `config.json` (JSON values only). */
+  settings: Record<string, unknown>;
 }

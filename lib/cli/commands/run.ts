@@ -16,9 +16,12 @@
  * grid: { ttt.mask.ratio: [0.25, 0.5, 0.75, 0.9] }   # sweep only
  * ```
  */
-import { relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import {
+  adaptationTable,
+  formatAdaptationTable,
   formatSummaryTable,
   loadExperimentConfig,
   parseShard,
@@ -29,6 +32,7 @@ import {
   type ExperimentUnit,
 } from '../../experiment/index.js';
 import { formatShiftReport, type ShiftReport } from '../../shifts/index.js';
+import { readResults } from '../../ttt/index.js';
 
 function shown(path: string): string {
   return relative(process.cwd(), path) || '.';
@@ -39,6 +43,12 @@ function announceUnit(event: { unit: ExperimentUnit; index: number; total: numbe
   process.stderr.write(`\n[${event.index + 1}/${event.total}] ${event.unit.condition}\n${formatShiftReport(event.report)}\n`);
 }
 
+/** Bytes per condition and method that `config.json` records, if any. */
+function readMemory(out: string): Record<string, Record<string, number>> {
+  const path = join(out, 'config.json');
+  return existsSync(path) ? ((JSON.parse(readFileSync(path, 'utf8')) as { memoryBytes?: Record<string, Record<string, number>> }).memoryBytes ?? {}) : {};
+}
+
 /** Runs one experiment, writes its report, and returns the text to print. */
 export async function runAndReport(config: ExperimentConfig, flags: { out?: string; shard?: string; fresh?: boolean }): Promise<string> {
   const result = await runExperiment(config, { out: flags.out, shard: flags.shard ? parseShard(flags.shard) : undefined, resume: flags.fresh !== true, onUnit: announceUnit });
@@ -46,6 +56,8 @@ export async function runAndReport(config: ExperimentConfig, flags: { out?: stri
   return [
     '',
     formatSummaryTable(result.summary),
+    '',
+    formatAdaptationTable(adaptationTable(readResults(join(result.out, 'results.csv')), readMemory(result.out))),
     '',
     `${result.newRows} new rows in ${result.seconds.toFixed(0)} s`,
     `results  ${shown(result.out)}/results.csv`,
