@@ -111,6 +111,11 @@ export const experimentConfigSchema = z.strictObject({
   /** Seeds the splits, the heads, the noise and every mask; default 0. */
   seed: nonNegativeInt.optional(),
   /**
+   * Record the clean-twin diagnostic of noise shifts in `diagnostics.csv` (MAE loss of each
+   * noisy clip and its clean twin, and their feature distance, before and after TTT); default true.
+   */
+  diagnostics: z.boolean().optional(),
+  /**
    * For `sweep`: config paths (dot-separated, e.g. `ttt.mask.ratio`, `ttt.learningRate`,
    * `seed`) and the values to try; every combination becomes one run.
    */

@@ -19,7 +19,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import {
-  formatSummaryTable,
+  formatStatisticsTable,
   loadExperimentConfig,
   parseShard,
   runExperiment,
@@ -45,7 +45,7 @@ export async function runAndReport(config: ExperimentConfig, flags: { out?: stri
   const report = writeReport([result.out]);
   return [
     '',
-    formatSummaryTable(result.summary),
+    formatStatisticsTable(report.statistics, report.chance),
     '',
     `${result.newRows} new rows in ${result.seconds.toFixed(0)} s`,
     `results  ${shown(result.out)}/results.csv`,
