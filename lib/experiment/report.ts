@@ -150,7 +150,7 @@ export function topClassShares(rows: readonly TttRow[]): TopShare {
 function stepTable(statistics: readonly StepStatistics[], chance: readonly ConditionChance[], caption: string): string {
   const shown = reportedSteps(statistics.map((s) => s.step));
   const keys = [...new Set(statistics.map((s) => `${s.condition}\u0000${s.method}`))];
-  const interval = (s: StepStatistics | undefined) => (s ? `${s.accuracy.toFixed(3)} [${s.accuracyLow.toFixed(2)}, ${s.accuracyHigh.toFixed(2)}]` : '');
+  const interval = (s: StepStatistics | undefined) => (s ? `${s.accuracy.toFixed(2)} [${s.accuracyLow.toFixed(2)}, ${s.accuracyHigh.toFixed(2)}]` : '');
   const rows = keys.map((key) => {
     const [condition, method] = key.split('\u0000');
     const own = statistics.filter((s) => s.condition === condition && s.method === method);
@@ -158,11 +158,15 @@ function stepTable(statistics: readonly StepStatistics[], chance: readonly Condi
     const last = own.reduce((a, b) => (b.step > a.step ? b : a));
     const levels = chance.find((c) => c.condition === condition && c.variant === last.variant);
     const record: Record<string, unknown> = { condition, method, n: of(0)?.n ?? last.n, 'chance (majority)': levels ? `${levels.uniform.toFixed(2)} (${levels.majority.toFixed(2)})` : '' };
-    for (const step of shown) record[`step ${step}`] = interval(of(step));
+    // What people quote first: before, after the last step, the gain and where the answers went; then the steps between.
+    const lastShown = shown[shown.length - 1];
+    record['step 0'] = interval(of(0));
+    if (lastShown !== undefined && lastShown > 0) record[`step ${lastShown}`] = interval(of(lastShown));
     const gain = last.gainVsNoTtt ?? last.gainVsStep0;
-    record[`gain, step ${last.step}`] = last.step === 0 && !last.gainVsNoTtt ? '' : formatGain(gain);
+    record['gain at the last step [95 %]'] = last.step === 0 ? '' : formatGain(gain);
     record['top share, step 0'] = of(0)?.topClassShare;
-    if (last.step > 0) record[`top share, step ${last.step}`] = last.topClassShare;
+    record['top share, last step'] = last.step > 0 ? last.topClassShare : '';
+    for (const step of shown.slice(1, -1)) record[`step ${step}`] = interval(of(step));
     record['ms/step/clip'] = msPerStep(statistics.filter((s) => s.condition === condition), method);
     record['diverged'] = last.diverged;
     return record;
@@ -347,7 +351,7 @@ export function writeReport(paths: readonly string[], out?: string): ReportResul
   const finals = summary.filter((s) => s.step === lastStep(summary.filter((t) => t.variant === s.variant), s.method, s.condition)?.step && s.variant === variants[0]);
   sections.push({
     heading: 'Methods side by side (BitFit against full fine-tuning)',
-    text: 'Accuracy after the last TTT step of each method (no-ttt: the unadapted model).',
+    text: 'Accuracy after the last TTT step of each method (no-ttt: the unadapted model); error bars ±1 standard error.',
     figures: [
       barFigure(
         finals.map((s) => ({ category: s.condition, series: s.method, value: s.accuracy, error: standardError(s) })),

@@ -33,9 +33,10 @@ import {
   type TttClip,
   type TttConfigInput,
 } from '../ttt/index.js';
-import { packageRoot, writeJsonAtomic } from '../util/index.js';
+import { packageRoot, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import type { ExperimentConfig, ExperimentMethod, ExperimentTttSettings } from './config.js';
 import { TwinRecorder } from './diagnostics.js';
+import { formatStatisticsCsv, summarizeWithIntervals } from './summary.js';
 
 /** One task under one shift: the unit a run is made of and a shard is cut from. */
 export interface ExperimentUnit {
@@ -260,7 +261,10 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     disposeModel(model);
   }
   const resultsPath = join(out, 'results.csv');
-  const summary = existsSync(resultsPath) ? summarizeAccuracy(readResults(resultsPath)) : [];
+  const rows = existsSync(resultsPath) ? readResults(resultsPath) : [];
+  const summary = summarizeAccuracy(rows);
+  // The same summary.csv as a report writes (intervals, top-class shares, gains), not only lib/ttt's accuracy columns.
+  if (rows.length > 0) writeFileAtomic(join(out, 'summary.csv'), formatStatisticsCsv(summarizeWithIntervals(rows)));
   return { out, units, summary, newRows, seconds: (Date.now() - started) / 1000 };
 }
 
