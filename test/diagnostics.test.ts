@@ -48,7 +48,7 @@ describe('clean-twin diagnostic', function () {
       name: 'twins',
       corpus: { offline: { preset: 'full', seed: 1, dir: FULL_CORPUS_DIR } },
       checkpoint: join(ROOT, 'models', 'mae-tiny'),
-      tasks: [{ task: 'speaker', shifts: ['noise:white@0dB'], maxTest: 3 }],
+      tasks: [{ task: 'speaker', shifts: ['noise:white@0dB'], maxTest: 3, maxTrain: 48 }],
       methods: [
         { name: 'no-ttt' },
         { name: 'ttt-all', group: 'all' },
