@@ -57,6 +57,8 @@ export function bootstrapMean(values: readonly (number | boolean)[], options: Bo
   const { resamples, confidence, seed } = settings(options);
   const xs = toNumbers(values, 'values');
   if (xs.length === 0) throw new Error('bootstrap: no values');
+  // Every resample of identical values has the same mean: the interval is exact, and many table cells (a step that changed no answer) are like this.
+  if (xs.every((x) => x === xs[0])) return { estimate: xs[0], low: xs[0], high: xs[0], confidence, n: xs.length, resamples };
   const rng = createRng(seed);
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
