@@ -12,12 +12,14 @@ import {
   escapeScriptText,
   figureHtml,
   heatmapFigure,
+  integerTickValues,
   lineFigure,
   maskedSpectrogramFigure,
   matrixToPng,
   plotlyScriptTag,
   reportHtml,
   tableHtml,
+  wrapPanelTitle,
   writeReportHtml,
 } from '../lib/plot/index.js';
 import type { AccuracyStepRow, Figure, HeatmapTrace, ScatterTrace } from '../lib/plot/index.js';
@@ -47,10 +49,18 @@ function assertTitled(figure: Figure): void {
   assert.ok(figure.layout.yaxis.title.text.length > 0, 'y axis title');
 }
 
+/** Three panels with long names, 95 % intervals, chance and the unadapted model as a reference: the report's figure. */
+function statisticsFigure(): Figure {
+  const conditions = ['speaker/noise:white@0dB', 'speaker/noise:babble@0dB', 'label/age:young->old'];
+  const rows = stepRows(conditions, ['no-ttt', 'ttt-all', 'ttt-bitfit'], 20).map((row) => ({ ...row, low: row.accuracy - 0.1, high: row.accuracy + 0.1 }));
+  return accuracyVsStepsFigure(rows, { chance: { [conditions[0]]: 1 / 24, [conditions[1]]: 1 / 24, [conditions[2]]: 0.25 }, referenceMethod: 'no-ttt' });
+}
+
 function allFigures(): Figure[] {
   const mask = Float32Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? 0 : 1));
   return [
     accuracyVsStepsFigure(stepRows(['noise:babble@0dB', 'gender:F->M'], ['TTT', 'BitFit'], 5)),
+    statisticsFigure(),
     accuracyVsSnrFigure([
       { method: 'no TTT', snrDb: 0, accuracy: 0.4 },
       { method: 'no TTT', snrDb: 10, accuracy: 0.7 },
@@ -128,6 +138,48 @@ describe('plot figures', () => {
       assert.equal(figure.layout.yaxis4?.matches, 'y');
       // Three panels to a row: the fourth starts a second row.
       assert.ok((figure.layout.yaxis4?.domain?.[1] ?? 1) < (figure.layout.yaxis.domain?.[0] ?? 0));
+    });
+
+    it('draws chance dashed, the unadapted model as a flat reference, and interval bands', () => {
+      const figure = statisticsFigure();
+      const traces = figure.data as ScatterTrace[];
+      const chance = traces.filter((t) => t.name === 'chance');
+      assert.equal(chance.length, 3);
+      assert.deepEqual(chance[0].y, [1 / 24, 1 / 24]);
+      assert.deepEqual(chance[2].x, [0, 20]);
+      assert.equal(chance[0].line?.dash, 'dash');
+      const reference = traces.filter((t) => t.name === 'no-ttt (reference)' && t.fill === undefined);
+      assert.equal(reference.length, 3);
+      assert.deepEqual(reference[1].y, [0.55, 0.55], 'flat at the step-0 accuracy of its condition');
+      assert.ok(!traces.some((t) => t.name === 'no-ttt'), 'not drawn as a curve');
+      const bands = traces.filter((t) => t.fill === 'toself' && t.name === 'ttt-all');
+      assert.equal(bands.length, 3);
+      assert.equal(bands[0].x.length, 2 * 21);
+      assert.ok(Math.abs((bands[0].y[0] as number) - 0.6) < 1e-12 && Math.abs((bands[0].y[41] as number) - 0.4) < 1e-12);
+      assert.equal(new Set(traces.filter((t) => t.showlegend).map((t) => t.name)).size, traces.filter((t) => t.showlegend).length, 'one legend entry per name');
+      assert.throws(() => accuracyVsStepsFigure(stepRows(['a'], ['x'], 1), { chance: { a: 2 } }), /chance level 2 for 'a'/);
+    });
+
+    it('puts ticks at the steps run, thinned so a third of a page holds them', () => {
+      assert.deepEqual(integerTickValues([0, 1, 2, 3, 4, 5]), [0, 1, 2, 3, 4, 5]);
+      assert.deepEqual(integerTickValues(Array.from({ length: 21 }, (_, i) => i)), [0, 5, 10, 15, 20]);
+      assert.deepEqual(integerTickValues([0, 1, 5, 10, 20, 40, 80]), [0, 1, 5, 10, 20, 40, 80]);
+      assert.deepEqual(integerTickValues(Array.from({ length: 13 }, (_, i) => i)), [0, 2, 4, 6, 8, 10, 12]);
+      const figure = statisticsFigure();
+      assert.deepEqual(figure.layout.xaxis.tickvals, [0, 5, 10, 15, 20]);
+      assert.equal(figure.layout.xaxis.tickmode, 'array');
+    });
+
+    it('wraps panel titles that would not fit their panel and makes room for them', () => {
+      assert.deepEqual(wrapPanelTitle('speaker/noise:babble@0dB', 12), ['speaker/', 'noise:', 'babble@0dB']);
+      assert.deepEqual(wrapPanelTitle('short', 12), ['short']);
+      const long = 'label/a-rather-long-condition-name:young->old';
+      const figure = accuracyVsStepsFigure(stepRows([long, 'b', 'c'], ['TTT'], 2));
+      const text = figure.layout.annotations?.[0].text ?? '';
+      assert.ok(text.includes('<br>'), text);
+      assert.equal(text.replace(/<br>|<\/?b>/g, ''), long.replace(/>/g, '>'));
+      const plainFigure = accuracyVsStepsFigure(stepRows(['a', 'b', 'c'], ['TTT'], 2));
+      assert.ok((figure.layout.margin?.t ?? 0) > (plainFigure.layout.margin?.t ?? 0));
     });
 
     it('rejects two rows for the same point, and accuracies outside [0, 1]', () => {

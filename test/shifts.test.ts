@@ -10,6 +10,7 @@ import {
   type ShiftSpec,
   type ShiftSplit,
 } from '../lib/shifts/index.js';
+import { MAIN_EXPERIMENT, experimentUnits, resolveExperimentConfig } from '../lib/experiment/index.js';
 import { fullCorpus } from './helpers/corpus.js';
 
 const EMOTIONS = ['angry', 'happy', 'neutral', 'sad'];
@@ -201,6 +202,22 @@ describe('split sizes, caps and seeds', () => {
     assert.match(split.report.rules.join('\n'), /test capped at 20 of 44 clips/);
   });
 
+  it('a cap at least the number of classes tests every class, even one that proportion would round to none', () => {
+    // Speaker M5 keeps 2 clips (1 tested), the others 12 (5 tested): in 17 of 56 test clips M5's share is 0.3, and the
+    // largest remainders of the others (0.52 each) would take every spare place.
+    const rare = rows.filter((row) => row.speaker !== 'M5' || /_(angry|happy)_0\.wav$/.test(row.path));
+    const whole = build(rare, 'clean', { task: 'speaker' });
+    assert.equal(whole.test.filter((row) => row.speaker === 'M5').length, 1);
+    assert.equal(whole.test.length, 56);
+    const capped = build(rare, 'clean', { task: 'speaker', maxTest: 17 });
+    assert.equal(capped.test.length, 17);
+    assert.equal(new Set(capped.test.map((row) => row.speaker)).size, 12);
+    assert.deepEqual(capped.report.warnings, []);
+    // Below the number of classes a cap cannot cover them all, and the report says so.
+    const tiny = build(rare, 'clean', { task: 'speaker', maxTest: 11 });
+    assert.match(tiny.report.warnings.join('\n'), /training classes with no test clip/);
+  });
+
   it('gives the same split for the same seed and another for another seed', () => {
     for (const [task, shift] of [['speaker', 'clean'], ['label', 'clean'], ['label', 'noise:white@0dB']] as const) {
       const a = build(rows, shift, { task, seed: 1, maxTest: 20 });
@@ -270,6 +287,15 @@ describe('shifts on the offline corpus (full preset, read with lib/data)', funct
     assert.deepEqual(split.report.test.genders, { F: 32, M: 32 });
     assert.equal(split.train.length, 16 * 12);
     assert.equal(split.test.length, 8 * 8);
+  });
+
+  it("the main job's capped test sets test every training class (no warnings)", () => {
+    const config = resolveExperimentConfig(MAIN_EXPERIMENT);
+    for (const unit of experimentUnits(config)) {
+      const split = build(rows, unit.shift, { task: unit.task, maxTest: unit.maxTest, filter: (row) => (row.extra.role ?? 'task') === 'task' });
+      assert.deepEqual(new Set(split.test.map(split.labelOf)).size, split.labels.length, unit.condition);
+      assert.deepEqual(split.report.warnings, [], unit.condition);
+    }
   });
 
   it('label/gender:F->M: 12 women to train, 12 men to test', () => {

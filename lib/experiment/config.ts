@@ -128,6 +128,11 @@ export const experimentConfigSchema = z.strictObject({
   /** Seeds the splits, the heads, the noise and every mask; default 0. */
   seed: nonNegativeInt.optional(),
   /**
+   * Record the clean-twin diagnostic of noise shifts in `diagnostics.csv` (MAE loss of each
+   * noisy clip and its clean twin, and their feature distance, before and after TTT); default true.
+   */
+  diagnostics: z.boolean().optional(),
+  /**
    * For `sweep`: config paths (dot-separated, e.g. `ttt.mask.ratio`, `ttt.learningRate`,
    * `seed`) and the values to try; every combination becomes one run.
    */
@@ -257,7 +262,8 @@ export const MAIN_EXPERIMENT: Readonly<ExperimentConfigInput> = Object.freeze({
   corpus: { offline: {} },
   checkpoint: 'models/mae-tiny',
   tasks: [
-    { task: 'speaker', shifts: ['noise:white@0dB', 'noise:babble@0dB'], maxTest: 16 },
+    // One clip per speaker at least: every class the head knows is tested.
+    { task: 'speaker', shifts: ['noise:white@0dB', 'noise:babble@0dB'], maxTest: 24 },
     { task: 'label', shifts: ['noise:white@0dB', 'noise:babble@0dB', 'gender:F->M', 'gender:M->F', 'age:young->old'], maxTest: 12 },
   ],
   methods: [

@@ -3,7 +3,9 @@
  * methods and TTT settings; {@link runExperiment} runs it into a folder of `config.json`,
  * `results.csv`, `summary.csv` (resuming an interrupted run), {@link runSweep} runs every
  * point of a grid (or one shard of them), and {@link writeReport} merges folders into
- * `summary.csv` and a self-contained `report.html`.
+ * `summary.csv` (accuracy with 95 % intervals, top-class shares, paired-bootstrap gains; see
+ * {@link summarizeWithIntervals}) and a self-contained `report.html`. Noise shifts also record
+ * the clean-twin diagnostic in `diagnostics.csv` ({@link TwinRecorder}).
  * @packageDocumentation
  */
 export {
@@ -24,3 +26,16 @@ export { findRunFolders, formatSummaryTable, formatVariantSummary, mergeResults,
 export type { ReportResult, RunFolder, VariantSummary } from './report.js';
 export { adaptationTable, formatAdaptationTable, rollingMean, rollingTopShare, streamFigures, streamSection, streamTraces, topShare } from './stream-report.js';
 export type { AdaptationRow, StreamTrace } from './stream-report.js';
+export {
+  conditionChance,
+  formatGain,
+  formatStatisticsCsv,
+  formatStatisticsTable,
+  gainSentence,
+  reportedSteps,
+  signed,
+  summarizeWithIntervals,
+} from './summary.js';
+export type { ConditionChance, Gain, StatisticsOptions, StepStatistics } from './summary.js';
+export { DIAGNOSTIC_COLUMNS, TwinRecorder, diagnosticsPath, formatDiagnostics, measureTwins, readDiagnostics, summarizeDiagnostics } from './diagnostics.js';
+export type { DiagnosticSummary, TwinDiagnostic, TwinRecorderOptions } from './diagnostics.js';

@@ -21,6 +21,8 @@ import { formatShiftReport, parseShift, type ShiftReport } from '../shifts/index
 import { formatSummary, readResults, summarizeAccuracy, type AccuracySummary, type TttRow } from '../ttt/index.js';
 import { writeFileAtomic } from '../util/index.js';
 import { streamSection } from './stream-report.js';
+import { diagnosticsPath, readDiagnostics, summarizeDiagnostics, type DiagnosticSummary } from './diagnostics.js';
+import { conditionChance, formatGain, formatStatisticsCsv, reportedSteps, summarizeWithIntervals, type ConditionChance, type StepStatistics } from './summary.js';
 
 /** One folder of results and what it was run with. */
 export interface RunFolder {
@@ -145,27 +147,46 @@ export function topClassShares(rows: readonly TttRow[]): TopShare {
   };
 }
 
-/** The table people quote: accuracy at a few steps, the gain over step 0, how concentrated the predictions are, the cost. */
-function stepTable(summary: readonly AccuracySummary[], topShare: TopShare, caption: string): string {
-  const steps = [...new Set(summary.map((s) => s.step))].sort((a, b) => a - b);
-  const maxStep = steps[steps.length - 1] ?? 0;
-  const shown = steps.filter((step) => [0, 1, 5, 10, maxStep].includes(step));
-  const keys = [...new Set(summary.map((s) => `${s.condition}\u0000${s.method}`))];
+/** The table people quote: chance, accuracy with its interval at a few steps, the gain over the unadapted model, how concentrated the predictions are, the cost. */
+function stepTable(statistics: readonly StepStatistics[], chance: readonly ConditionChance[], caption: string): string {
+  const shown = reportedSteps(statistics.map((s) => s.step));
+  const keys = [...new Set(statistics.map((s) => `${s.condition}\u0000${s.method}`))];
+  const interval = (s: StepStatistics | undefined) => (s ? `${s.accuracy.toFixed(2)} [${s.accuracyLow.toFixed(2)}, ${s.accuracyHigh.toFixed(2)}]` : '');
   const rows = keys.map((key) => {
     const [condition, method] = key.split('\u0000');
-    const of = (step: number) => summary.find((s) => s.condition === condition && s.method === method && s.step === step);
-    const first = of(0);
-    const last = lastStep(summary, method, condition);
-    const record: Record<string, unknown> = { condition, method, n: first?.n };
-    for (const step of shown) record[`step ${step}`] = of(step)?.accuracy;
-    record['gain'] = first && last ? last.accuracy - first.accuracy : undefined;
-    record['top class share, step 0'] = topShare(condition, method, 0);
-    if (last && last.step > 0) record[`top class share, step ${last.step}`] = topShare(condition, method, last.step);
-    record['ms/step/clip'] = msPerStep(summary.filter((s) => s.condition === condition), method);
-    record['diverged'] = last?.diverged;
+    const own = statistics.filter((s) => s.condition === condition && s.method === method);
+    const of = (step: number) => own.find((s) => s.step === step);
+    const last = own.reduce((a, b) => (b.step > a.step ? b : a));
+    const levels = chance.find((c) => c.condition === condition && c.variant === last.variant);
+    const record: Record<string, unknown> = { condition, method, n: of(0)?.n ?? last.n, 'chance (majority)': levels ? `${levels.uniform.toFixed(2)} (${levels.majority.toFixed(2)})` : '' };
+    // What people quote first: before, after the last step, the gain and where the answers went; then the steps between.
+    const lastShown = shown[shown.length - 1];
+    record['step 0'] = interval(of(0));
+    if (lastShown !== undefined && lastShown > 0) record[`step ${lastShown}`] = interval(of(lastShown));
+    const gain = last.gainVsNoTtt ?? last.gainVsStep0;
+    record['gain at the last step [95 %]'] = last.step === 0 ? '' : formatGain(gain);
+    record['top share, step 0'] = of(0)?.topClassShare;
+    record['top share, last step'] = last.step > 0 ? last.topClassShare : '';
+    for (const step of shown.slice(1, -1)) record[`step ${step}`] = interval(of(step));
+    record['ms/step/clip'] = msPerStep(statistics.filter((s) => s.condition === condition), method);
+    record['diverged'] = last.diverged;
     return record;
   });
   return tableHtml(rows, { caption, maxRows: 200, digits: 3 });
+}
+
+/** The accuracy-vs-steps figure of one variant: Wilson bands, the chance line and the unadapted model as a reference line. */
+function stepsFigure(statistics: readonly StepStatistics[], chance: readonly ConditionChance[], rows: readonly TttRow[], title: string): Figure {
+  // The unadapted model is the method without a parameter group; draw it flat when there is exactly one such method.
+  const unadapted = [...new Set(rows.filter((row) => row.group === 'none').map((row) => row.method))];
+  return accuracyVsStepsFigure(
+    statistics.map((s) => ({ method: s.method, condition: s.condition, step: s.step, accuracy: s.accuracy, n: s.n, low: s.accuracyLow, high: s.accuracyHigh })),
+    {
+      title,
+      chance: Object.fromEntries(chance.map((c) => [c.condition, c.uniform])),
+      referenceMethod: unadapted.length === 1 ? unadapted[0] : undefined,
+    },
+  );
 }
 
 /** Accuracy against SNR where a task was tested at several SNRs of one noise type. */
@@ -214,12 +235,77 @@ function gridFigures(folders: readonly RunFolder[], summary: readonly VariantSum
   return figures;
 }
 
+function interval(value: { estimate: number; low: number; high: number }, digits = 3): string {
+  return `${value.estimate.toFixed(digits)} [${value.low.toFixed(digits)}, ${value.high.toFixed(digits)}]`;
+}
+
+/** "Is the premise true here?": the clean-twin diagnostic of the noise shifts, when the run recorded it. */
+function premiseSection(folders: readonly RunFolder[]): ReportSection | undefined {
+  const rows = folders.flatMap((folder) => (existsSync(diagnosticsPath(folder.path)) ? readDiagnostics(diagnosticsPath(folder.path)) : []));
+  const summaries: DiagnosticSummary[] = summarizeDiagnostics(rows);
+  if (summaries.length === 0) return undefined;
+  const table = tableHtml(
+    summaries.map((d) => ({
+      condition: d.condition,
+      method: d.method,
+      clips: d.clips,
+      'MAE loss, noisy': d.lossShiftedBefore,
+      'MAE loss, clean twin': d.lossCleanBefore,
+      'noisy − clean [95 %]': interval(d.lossGap),
+      'clips with noisy > clean': d.premiseHolds,
+      [`noisy loss after TTT`]: d.lossShiftedAfter,
+      'feature distance before': d.distanceBefore,
+      'feature distance after': d.distanceAfter,
+      'change [95 %]': interval(d.distanceChange, 4),
+    })),
+    { caption: 'Before TTT (source weights) and after each method\'s last step; losses on one mask per clip that TTT never trains on; feature distance: 1 − cosine similarity of the mean-pooled encoder features of the noisy clip and its clean twin', maxRows: 200, digits: 3 },
+  );
+  const bars = summaries.flatMap((d) => [
+    { category: d.condition, series: 'before TTT', value: d.distanceBefore },
+    { category: d.condition, series: `${d.method}, step ${d.step}`, value: d.distanceAfter },
+  ]);
+  // The before bar is the same for every method of a condition: draw it once.
+  const seen = new Set<string>();
+  const unique = bars.filter((bar) => {
+    const key = `${bar.category}\u0000${bar.series}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return {
+    heading: 'Is the premise true here? (noisy clips against their clean twins)',
+    text:
+      'TTT on the MAE loss can only help where the shift makes that loss worse (noisy clips reconstruct worse than clean ones) ' +
+      'and where lowering it moves the encoder features back towards those of the clean clip. Each noisy test clip is measured against ' +
+      'its clean twin, the same recording without the noise. A noisy − clean loss gap below 0 means the noise is easier to inpaint than speech, ' +
+      'so TTT fits the noise; a feature-distance change below 0 (interval excluding 0) means TTT brought the features towards the clean clip\'s.',
+    figures: [barFigure(unique, { title: 'Feature distance to the clean twin, before and after TTT', xTitle: 'task / shift', yTitle: 'cosine distance', proportion: false })],
+    tablesHtml: [table],
+  };
+}
+
 /** What {@link writeReport} wrote. */
 export interface ReportResult {
   reportPath: string;
   summaryPath: string;
   summary: VariantSummary[];
+  /** The summary with intervals, top-class shares and gains (what `summary.csv` holds). */
+  statistics: StepStatistics[];
+  /** Chance per variant and condition. */
+  chance: ConditionChance[];
   folders: RunFolder[];
+}
+
+/** The number of classes each condition's head had, from the split reports stored in `config.json`. */
+function headClasses(folders: readonly RunFolder[]): (variant: string, condition: string) => number | undefined {
+  return (variant, condition) => {
+    for (const folder of folders) {
+      if (folder.variant !== variant) continue;
+      const report = (folder.record as { splits?: Record<string, ShiftReport> }).splits?.[condition];
+      if (report) return Object.keys(report.train.classes).length;
+    }
+    return undefined;
+  };
 }
 
 /**
@@ -234,27 +320,31 @@ export function writeReport(paths: readonly string[], out?: string): ReportResul
   const target = resolve(out ?? paths[0]);
   const rows = mergeResults(folders);
   const summary = summarizeVariants(rows);
+  const classesOf = headClasses(folders);
+  const statistics = summarizeWithIntervals(rows, { classesOf });
+  const chance = conditionChance(rows, classesOf);
   const summaryPath = join(target, 'summary.csv');
-  writeFileAtomic(summaryPath, formatVariantSummary(summary));
+  writeFileAtomic(summaryPath, formatStatisticsCsv(statistics));
   const variants = [...new Set(summary.map((s) => s.variant))];
   const record = folders[0].record as { experiment?: { name?: string; description?: string; seed?: number }; backend?: string; versions?: Record<string, string>; checkpoint?: string; updatedAt?: string; splits?: Record<string, ShiftReport> };
   const sections: ReportSection[] = [];
   const facts = [
     record.experiment?.description ?? '',
     `Backend ${record.backend ?? '?'}; versions ${Object.entries(record.versions ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}; seed ${record.experiment?.seed ?? '?'}; checkpoint ${record.checkpoint ?? '?'}; results from ${folders.length} folder${folders.length > 1 ? 's' : ''}, last written ${record.updatedAt ?? '?'}.`,
-    'Step 0 is the model before adaptation. Error bars are ±1 standard error of a proportion over the test clips; with a few dozen clips per condition, differences under about 0.1 are within noise.',
+    'Step 0 is the model before adaptation. Bands and [intervals] on accuracies are Wilson 95 % intervals over the test clips; gains are paired-bootstrap 95 % intervals over the same clips (2000 resamples, seeded), so a gain whose interval holds 0 is no measurable change. The dashed grey line is chance (1 / the number of classes); the dotted black line is the unadapted model. A top-class share near 1 means the model gives almost every clip the same answer.',
   ].filter((t) => t.length > 0);
   sections.push({ heading: 'What was run', text: facts.join('\n\n') });
   for (const variant of variants.slice(0, 8)) {
-    const of = summary.filter((s) => s.variant === variant);
+    const of = statistics.filter((s) => s.variant === variant);
+    const ofChance = chance.filter((c) => c.variant === variant);
     sections.push({
       heading: variant ? `Accuracy against TTT steps — ${variant}` : 'Accuracy against TTT steps',
-      figures: [accuracyVsStepsFigure(of, { title: variant ? `Accuracy vs TTT steps (${variant})` : 'Accuracy vs TTT steps' })],
+      figures: [stepsFigure(of, ofChance, rows.filter((row) => row.variant === variant), variant ? `Accuracy vs TTT steps (${variant})` : 'Accuracy vs TTT steps')],
       tablesHtml: [
         stepTable(
           of,
-          topClassShares(rows.filter((row) => row.variant === variant)),
-          'Accuracy at selected steps, gain of the last step over step 0, share of predictions on the most predicted class (1 = every clip gets one answer), and time per step',
+          ofChance,
+          'Chance, accuracy [Wilson 95 % interval] at selected steps, the gain of the last step over the unadapted model on the same clips [paired-bootstrap 95 % interval], the share of predictions on the most predicted class (1 = every clip gets one answer), and time per step',
         ),
       ],
     });
@@ -262,7 +352,7 @@ export function writeReport(paths: readonly string[], out?: string): ReportResul
   const finals = summary.filter((s) => s.step === lastStep(summary.filter((t) => t.variant === s.variant), s.method, s.condition)?.step && s.variant === variants[0]);
   sections.push({
     heading: 'Methods side by side (BitFit against full fine-tuning)',
-    text: 'Accuracy after the last TTT step of each method (no-ttt: the unadapted model).',
+    text: 'Accuracy after the last TTT step of each method (no-ttt: the unadapted model); error bars ±1 standard error.',
     figures: [
       barFigure(
         finals.map((s) => ({ category: s.condition, series: s.method, value: s.accuracy, error: standardError(s) })),
@@ -275,6 +365,8 @@ export function writeReport(paths: readonly string[], out?: string): ReportResul
   if (snr) sections.push({ heading: 'Accuracy against SNR', figures: [snr] });
   const grid = gridFigures(folders, summary);
   if (grid.length > 0) sections.push({ heading: 'Ablations', text: 'Each point averages the last-step accuracy over the conditions of the variants with that setting.', figures: grid });
+  const premise = premiseSection(folders.filter((f) => f.variant === variants[0]));
+  if (premise) sections.push(premise);
   const splits = Object.entries(record.splits ?? {});
   if (splits.length > 0) {
     sections.push({
@@ -285,7 +377,7 @@ export function writeReport(paths: readonly string[], out?: string): ReportResul
   const reportPath = join(target, 'report.html');
   const title = `ttt-speech report: ${record.experiment?.name ?? basename(target)}`;
   writeReportHtml(reportPath, { title, sections });
-  return { reportPath, summaryPath, summary, folders: folders.map((f) => ({ ...f, path: relative(process.cwd(), f.path) || '.' })) };
+  return { reportPath, summaryPath, summary, statistics, chance, folders: folders.map((f) => ({ ...f, path: relative(process.cwd(), f.path) || '.' })) };
 }
 
 /** Accuracy per step (rows) and method (columns) of one condition, as text for the terminal. */

@@ -20,19 +20,24 @@ import { attachHead, disposeModel, loadCheckpoint, namedParameters, type MaeMode
 import { GENERATED_NOISES, buildShift, shiftName, parseShift, type ShiftReport, type ShiftSplit } from '../shifts/index.js';
 import { trainHead } from '../train/index.js';
 import {
+  DEFAULT_TTT_CONFIG,
   evaluate,
   prepareTestClips,
+  resolveTttConfig,
   readResults,
   summarizeAccuracy,
   type AccuracySummary,
   type EvaluateOptions,
   type MethodSpec,
   type NoiseCondition,
+  type TttClip,
   type TttConfigInput,
 } from '../ttt/index.js';
-import { packageRoot, writeJsonAtomic } from '../util/index.js';
+import { packageRoot, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import { ttaMethodFactory, type TtaMethodName } from '../tta/index.js';
 import { baselineSettings, type ExperimentConfig, type ExperimentMethod, type ExperimentTttSettings } from './config.js';
+import { TwinRecorder } from './diagnostics.js';
+import { formatStatisticsCsv, summarizeWithIntervals } from './summary.js';
 
 /** One task under one shift: the unit a run is made of and a shard is cut from. */
 export interface ExperimentUnit {
@@ -199,7 +204,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   const out = resolve(options.out ?? join('runs', config.name));
   if (options.resume === false) {
     // Start afresh once for the whole run: evaluate's own `resume: false` would empty the results of the units before it.
-    for (const name of ['results.csv', 'summary.csv', 'config.json', 'report.html', 'heads']) rmSync(join(out, name), { recursive: true, force: true });
+    for (const name of ['results.csv', 'summary.csv', 'diagnostics.csv', 'config.json', 'report.html', 'heads']) rmSync(join(out, name), { recursive: true, force: true });
   }
   mkdirSync(out, { recursive: true });
   const units = shardItems(options.units ?? experimentUnits(config), options.shard);
@@ -244,6 +249,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
         noise: noise ? { type: noise.type as NoiseCondition['type'], snrDb: noise.snrDb, seed: config.seed } : undefined,
         babbleTalkers,
       });
+      const twins = noise && config.diagnostics !== false ? await twinRecorder(clips, split.test, { root, recipe, normStats, model, config, condition: unit.condition, out }) : undefined;
       const result = await evaluate(clips, config.methods.map((method) => methodSpec(method, model.config.depth)), {
         model,
         config: { ...tttInput(config.ttt), seed: config.ttt.seed ?? config.seed },
@@ -251,7 +257,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
         out,
         resume: true,
         progressLabel: unit.condition,
-        hooks: options.hooks,
+        hooks: withTwinHooks(options.hooks, twins),
         info: { experiment: config, checkpoint: config.checkpoint, checkpointPath: checkpoint, manifest: data.manifestPath, seed: config.seed, shard: options.shard ?? null, splits: reports, heads: { ...headNotes(out), [unit.condition]: headNote } },
       });
       newRows += result.newRows;
@@ -260,8 +266,44 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     disposeModel(model);
   }
   const resultsPath = join(out, 'results.csv');
-  const summary = existsSync(resultsPath) ? summarizeAccuracy(readResults(resultsPath)) : [];
+  const rows = existsSync(resultsPath) ? readResults(resultsPath) : [];
+  const summary = summarizeAccuracy(rows);
+  // The same summary.csv as a report writes (intervals, top-class shares, gains), not only lib/ttt's accuracy columns.
+  if (rows.length > 0) writeFileAtomic(join(out, 'summary.csv'), formatStatisticsCsv(summarizeWithIntervals(rows)));
   return { out, units, summary, newRows, seconds: (Date.now() - started) / 1000 };
+}
+
+/** The clean-twin recorder of a noise unit: the same test rows prepared without noise, measured with the source weights now. */
+async function twinRecorder(
+  noisy: readonly TttClip[],
+  rows: readonly ManifestRow[],
+  where: { root: string; recipe: FeatureRecipe; normStats: NormStats; model: MaeModel; config: ExperimentConfig; condition: string; out: string },
+): Promise<TwinRecorder> {
+  const { model, config } = where;
+  const clean = await prepareTestClips(rows, { root: where.root, classOf: (_, i) => noisy[i].label, recipe: where.recipe, normStats: where.normStats, inputFrames: model.config.inputFrames });
+  const steps = new Map<string, number>();
+  for (const method of config.methods) {
+    if (method.group === undefined || method.group === 'none') continue;
+    steps.set(method.name, method.ttt?.steps ?? config.ttt.steps ?? DEFAULT_TTT_CONFIG.steps);
+  }
+  const ttt = resolveTttConfig({ ...tttInput(config.ttt), seed: config.ttt.seed ?? config.seed });
+  return new TwinRecorder({ model, config: ttt, condition: where.condition, noisy, clean, steps, out: where.out });
+}
+
+/** The caller's hooks with the recorder's added (each called in turn). */
+function withTwinHooks(hooks: RunOptions['hooks'], twins: TwinRecorder | undefined): RunOptions['hooks'] {
+  if (!twins) return hooks;
+  return {
+    ...hooks,
+    onAdapted: (clips, params) => {
+      twins.onAdapted(clips, params);
+      hooks?.onAdapted?.(clips, params);
+    },
+    afterClip: (event) => {
+      twins.afterClip(event);
+      hooks?.afterClip?.(event);
+    },
+  };
 }
 
 /** The head notes of earlier units, kept in `config.json` across units and resumed runs. */

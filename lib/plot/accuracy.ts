@@ -4,7 +4,7 @@
  */
 import type { Figure } from './types.js';
 import { facetedLineFigure } from './facets.js';
-import type { SeriesPoint } from './facets.js';
+import type { ReferenceLine, SeriesPoint } from './facets.js';
 
 /** One point of an accuracy-vs-steps curve (a row of `summary.csv`). */
 export interface AccuracyStepRow {
@@ -18,6 +18,10 @@ export interface AccuracyStepRow {
   accuracy: number;
   /** Test samples behind `accuracy`; when every row has it, error bars show ±1 standard error. */
   n?: number;
+  /** Lower end of a confidence interval of `accuracy`; with `high` on every row of a method, a shaded band replaces the error bars. */
+  low?: number;
+  /** Upper end of the interval. */
+  high?: number;
 }
 
 /** One point of an accuracy-vs-SNR curve. */
@@ -42,6 +46,17 @@ export interface AccuracyFigureOptions {
   columns?: number;
 }
 
+/** Options of {@link accuracyVsStepsFigure}. */
+export interface AccuracyStepsOptions extends AccuracyFigureOptions {
+  /** Chance accuracy per condition (`''` for rows without one): a dashed grey line in its panel. */
+  chance?: Readonly<Record<string, number>>;
+  /**
+   * A method drawn as a flat reference line (with its interval band) at its step-0 accuracy
+   * instead of as a curve: the unadapted model, e.g. `no-ttt`, which every TTT curve is read against.
+   */
+  referenceMethod?: string;
+}
+
 function checkAccuracy(rows: readonly { accuracy: number; n?: number }[], figure: string): void {
   rows.forEach((row, i) => {
     if (!(row.accuracy >= 0 && row.accuracy <= 1)) {
@@ -56,17 +71,31 @@ function checkAccuracy(rows: readonly { accuracy: number; n?: number }[], figure
 /**
  * Accuracy against TTT steps: one line per method, one panel per condition (a single panel when
  * no row names a condition). Step 0 is the model before adaptation, so a line rising from it
- * shows TTT helping.
+ * shows TTT helping. With `chance` and `referenceMethod`, each panel also shows the level a
+ * guess reaches and the unadapted model's accuracy, and rows with `low`/`high` get bands.
  */
-export function accuracyVsStepsFigure(rows: readonly AccuracyStepRow[], options: AccuracyFigureOptions = {}): Figure {
+export function accuracyVsStepsFigure(rows: readonly AccuracyStepRow[], options: AccuracyStepsOptions = {}): Figure {
   const title = options.title ?? 'Accuracy vs TTT steps';
   checkAccuracy(rows, title);
-  const points: SeriesPoint[] = rows.map((row) => ({
+  const reference = options.referenceMethod;
+  const curves = rows.filter((row) => row.method !== reference);
+  const references: ReferenceLine[] = [];
+  for (const row of rows) {
+    if (row.method !== reference || row.step !== 0) continue;
+    references.push({ facet: row.condition ?? '', name: `${row.method} (reference)`, y: row.accuracy, low: row.low, high: row.high, dash: 'dot', color: '#333333' });
+  }
+  for (const [facet, level] of Object.entries(options.chance ?? {})) {
+    if (!(level >= 0 && level <= 1)) throw new Error(`${title}: chance level ${level} for '${facet}' is not a proportion in [0, 1]`);
+    if (rows.some((row) => (row.condition ?? '') === facet)) references.push({ facet, name: 'chance', y: level, dash: 'dash', color: '#9a9a9a' });
+  }
+  const points: SeriesPoint[] = (curves.length > 0 ? curves : rows).map((row) => ({
     facet: row.condition ?? '',
     series: row.method,
     x: row.step,
     y: row.accuracy,
     n: row.n,
+    low: row.low,
+    high: row.high,
   }));
   return facetedLineFigure(points, {
     title,
@@ -76,7 +105,8 @@ export function accuracyVsStepsFigure(rows: readonly AccuracyStepRow[], options:
     seriesLabel: 'method',
     facetLabel: 'condition',
     columns: options.columns,
-    integerTicksUpTo: 20,
+    integerTicksUpTo: 1000,
+    references,
   });
 }
 

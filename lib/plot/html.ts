@@ -94,7 +94,7 @@ main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; }
 h1 { font-size: 26px; margin: 8px 0 24px; }
 h2 { font-size: 20px; margin: 40px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 .ttt-figure { background: #fff; margin: 16px 0; border: 1px solid #eee; }
-table.ttt-table { border-collapse: collapse; margin: 16px 0; font-size: 14px; background: #fff; }
+table.ttt-table { border-collapse: collapse; margin: 16px 0; font-size: 14px; background: #fff; display: block; max-width: 100%; overflow-x: auto; }
 table.ttt-table th, table.ttt-table td { border: 1px solid #ddd; padding: 4px 10px; }
 table.ttt-table th { background: #f2f2f2; text-align: left; }
 table.ttt-table caption { caption-side: top; text-align: left; font-weight: 600; padding: 4px 0; }

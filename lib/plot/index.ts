@@ -20,7 +20,9 @@ export type {
 } from './types.js';
 export { PALETTE, seriesColor } from './theme.js';
 export { accuracyVsStepsFigure, accuracyVsSnrFigure } from './accuracy.js';
-export type { AccuracyStepRow, AccuracySnrRow, AccuracyFigureOptions } from './accuracy.js';
+export type { AccuracyStepRow, AccuracySnrRow, AccuracyFigureOptions, AccuracyStepsOptions } from './accuracy.js';
+export { integerTickValues, translucent, wrapPanelTitle } from './facets.js';
+export type { ReferenceLine } from './facets.js';
 export { barFigure, lineFigure } from './charts.js';
 export type { Bar, BarFigureOptions, LineSeries, LineFigureOptions } from './charts.js';
 export { heatmapFigure, maskedSpectrogramFigure, confusionMatrixFigure } from './heatmap.js';

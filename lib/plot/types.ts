@@ -30,6 +30,8 @@ export interface Axis {
   rangemode?: 'normal' | 'tozero' | 'nonnegative';
   tickformat?: string;
   dtick?: number;
+  tickmode?: 'auto' | 'linear' | 'array';
+  tickvals?: number[];
   showgrid?: boolean;
   gridcolor?: string;
   zeroline?: boolean;
@@ -103,6 +105,9 @@ export interface ScatterTrace extends TraceBase {
   marker?: { color?: string; size?: number };
   error_y?: ErrorBars;
   customdata?: unknown[];
+  /** `toself` closes the trace's own outline and fills it (interval bands). */
+  fill?: 'none' | 'toself' | 'tonexty';
+  fillcolor?: string;
 }
 
 /** A bar trace. */

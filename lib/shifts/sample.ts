@@ -46,6 +46,30 @@ export function allocate(sizes: readonly number[], total: number): number[] {
 }
 
 /**
+ * Like {@link allocate}, but when `total` allows it every non-empty group gets at least one:
+ * a group that proportion rounds down to nothing takes one from the group furthest above its
+ * exact share. A capped test set then still tests every class the head was trained on.
+ */
+export function allocateCoveringAll(sizes: readonly number[], total: number): number[] {
+  const counts = allocate(sizes, total);
+  const nonEmpty = sizes.filter((n) => n > 0).length;
+  if (Math.min(total, sizes.reduce((s, n) => s + n, 0)) < nonEmpty) return counts;
+  const sum = sizes.reduce((s, n) => s + n, 0);
+  const exact = sizes.map((n) => (n * Math.min(total, sum)) / sum);
+  for (let i = 0; i < sizes.length; i++) {
+    if (sizes[i] === 0 || counts[i] > 0) continue;
+    let donor = -1;
+    for (let j = 0; j < sizes.length; j++) {
+      if (counts[j] > 1 && (donor < 0 || counts[j] - exact[j] > counts[donor] - exact[donor])) donor = j;
+    }
+    // A donor always exists here: the total is at least the number of non-empty groups.
+    counts[donor]--;
+    counts[i]++;
+  }
+  return counts;
+}
+
+/**
  * The items in an order that alternates between groups: each group shuffled, then one from each
  * group in turn (groups in shuffled order). Taking a prefix of the result spreads the picks
  * evenly over the groups.
@@ -60,13 +84,14 @@ export function interleave<T>(items: readonly T[], groupOf: (item: T) => string,
 }
 
 /**
- * At most `max` rows, with each class keeping its share (largest remainder) and each class's
+ * At most `max` rows, with each class keeping its share (largest remainder), every class
+ * keeping at least one row when `max` is at least the number of classes, and each class's
  * rows spread over speakers. The kept rows come back in their given order.
  */
 export function capStratified(rows: readonly ManifestRow[], max: number, classOf: (row: ManifestRow) => string, rng: Rng): ManifestRow[] {
   if (rows.length <= max) return rows.slice();
   const classes = [...groupBy(rows, classOf).values()];
-  const counts = allocate(
+  const counts = allocateCoveringAll(
     classes.map((group) => group.length),
     max,
   );

@@ -22,7 +22,7 @@ import type { Command } from 'commander';
 import {
   adaptationTable,
   formatAdaptationTable,
-  formatSummaryTable,
+  formatStatisticsTable,
   loadExperimentConfig,
   parseShard,
   runExperiment,
@@ -55,7 +55,7 @@ export async function runAndReport(config: ExperimentConfig, flags: { out?: stri
   const report = writeReport([result.out]);
   return [
     '',
-    formatSummaryTable(result.summary),
+    formatStatisticsTable(report.statistics, report.chance),
     '',
     formatAdaptationTable(adaptationTable(readResults(join(result.out, 'results.csv')), readMemory(result.out))),
     '',
