@@ -16,6 +16,7 @@ import {
   type MaeModel,
 } from '../model/index.js';
 import { epochBatches, FbankStore, type FbankInput } from './data.js';
+import { choleskyInPlace } from './linalg.js';
 import { AdamW } from './optim.js';
 import { cosineLearningRate } from './schedule.js';
 import { optimizerStep } from './step.js';
@@ -198,19 +199,8 @@ export function whiteningTransform(rows: Float32Array, n: number, d: number, shr
       cov[i * d + j] = c;
     }
   }
-  // Cholesky, lower triangle in place.
-  for (let j = 0; j < d; j++) {
-    let diag = cov[j * d + j];
-    for (let k = 0; k < j; k++) diag -= cov[j * d + k] ** 2;
-    if (!(diag > 0)) throw new Error(`whitening: the feature covariance is not positive definite at dimension ${j}; use a larger shrinkage`);
-    const root = Math.sqrt(diag);
-    cov[j * d + j] = root;
-    for (let i = j + 1; i < d; i++) {
-      let v = cov[i * d + j];
-      for (let k = 0; k < j; k++) v -= cov[i * d + k] * cov[j * d + k];
-      cov[i * d + j] = v / root;
-    }
-  }
+  const failed = choleskyInPlace(cov, d);
+  if (failed >= 0) throw new Error(`whitening: the feature covariance is not positive definite at dimension ${failed}; use a larger shrinkage`);
   // R = L⁻ᵀ is upper triangular: solve L · Y = I for Y = L⁻¹ column by column, then transpose.
   const out = new Float32Array(d * d);
   const y = new Float64Array(d);

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { attachHead, encodeFeatures, type MaeModel } from '../model/index.js';
 import { FbankStore, type FbankInput } from './data.js';
+import { choleskyInPlace } from './linalg.js';
 
 /** Settings of {@link fitRidgeHead}. */
 export interface RidgeHeadOptions {
@@ -42,18 +43,8 @@ export interface RidgeHeadResult {
  */
 export function solveSymmetric(A: Float64Array, B: Float64Array, d: number, c: number): Float64Array {
   const L = Float64Array.from(A);
-  for (let j = 0; j < d; j++) {
-    let diag = L[j * d + j];
-    for (let k = 0; k < j; k++) diag -= L[j * d + k] ** 2;
-    if (!(diag > 0)) throw new Error(`solveSymmetric: the matrix is not positive definite at row ${j}`);
-    const root = Math.sqrt(diag);
-    L[j * d + j] = root;
-    for (let i = j + 1; i < d; i++) {
-      let v = L[i * d + j];
-      for (let k = 0; k < j; k++) v -= L[i * d + k] * L[j * d + k];
-      L[i * d + j] = v / root;
-    }
-  }
+  const failed = choleskyInPlace(L, d);
+  if (failed >= 0) throw new Error(`solveSymmetric: the matrix is not positive definite at row ${failed}`);
   const X = new Float64Array(d * c);
   const y = new Float64Array(d);
   for (let col = 0; col < c; col++) {
