@@ -45,7 +45,8 @@ type StepLoop = Generator<tf.Tensor, ClipTrace[], Float32Array>;
 function driveSync(loop: StepLoop): ClipTrace[] {
   let next = loop.next();
   while (!next.done) {
-    const tensor = next.value;
+    // Spelt out: the TypeScript inside the notebook kernel does not narrow `next` in this loop.
+    const tensor = next.value as tf.Tensor;
     let values: Float32Array;
     try {
       values = tensor.dataSync() as Float32Array;
@@ -57,14 +58,14 @@ function driveSync(loop: StepLoop): ClipTrace[] {
     tensor.dispose();
     next = loop.next(values);
   }
-  return next.value;
+  return next.value as ClipTrace[];
 }
 
 /** Runs a {@link StepLoop} with asynchronous reads. */
 async function driveAsync(loop: StepLoop): Promise<ClipTrace[]> {
   let next = loop.next();
   while (!next.done) {
-    const tensor = next.value;
+    const tensor = next.value as tf.Tensor;
     let values: Float32Array;
     try {
       values = (await tensor.data()) as Float32Array;
@@ -76,7 +77,7 @@ async function driveAsync(loop: StepLoop): Promise<ClipTrace[]> {
     tensor.dispose();
     next = loop.next(values);
   }
-  return next.value;
+  return next.value as ClipTrace[];
 }
 
 /**
