@@ -24,7 +24,7 @@ export { expandGrid, runSweep } from './sweep.js';
 export type { SweepOptions, SweepResult, SweepVariant } from './sweep.js';
 export { findRunFolders, formatSummaryTable, formatVariantSummary, mergeResults, summarizeVariants, topClassShares, writeReport } from './report.js';
 export type { ReportResult, RunFolder, VariantSummary } from './report.js';
-export { adaptationTable, formatAdaptationTable, rollingMean, rollingTopShare, streamFigures, streamSection, streamTraces, topShare } from './stream-report.js';
+export { adaptationTable, formatAdaptationTable, rollingMean, rollingTopShare, streamFigures, streamSection, streamTraces } from './stream-report.js';
 export type { AdaptationRow, StreamTrace } from './stream-report.js';
 export {
   conditionChance,

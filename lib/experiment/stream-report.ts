@@ -8,6 +8,7 @@
  * adapting.
  */
 import { lineFigure, tableHtml, type Figure, type ReportSection } from '../plot/index.js';
+import { topClassShare } from '../stats/index.js';
 import type { TttRow } from '../ttt/index.js';
 
 /** One method's clips under one condition at its last step, in stream order. */
@@ -53,20 +54,7 @@ export function rollingMean(values: readonly number[], window: number): number[]
 
 /** Share of the most frequent class among the last `window` predictions at each position (fewer at the start). */
 export function rollingTopShare(predicted: readonly number[], window: number): number[] {
-  return predicted.map((_, i) => {
-    const counts = new Map<number, number>();
-    const from = Math.max(0, i - window + 1);
-    for (let j = from; j <= i; j++) counts.set(predicted[j], (counts.get(predicted[j]) ?? 0) + 1);
-    return Math.max(...counts.values()) / (i - from + 1);
-  });
-}
-
-/** Share of the most frequent class among all predictions. */
-export function topShare(predicted: readonly number[]): number {
-  if (predicted.length === 0) return NaN;
-  const counts = new Map<number, number>();
-  for (const p of predicted) counts.set(p, (counts.get(p) ?? 0) + 1);
-  return Math.max(...counts.values()) / predicted.length;
+  return predicted.map((_, i) => topClassShare(predicted.slice(Math.max(0, i - window + 1), i + 1)));
 }
 
 /** Accuracy and top-class share along the stream, one figure each per condition, over windows of `window` clips. */
@@ -112,7 +100,7 @@ export function adaptationTable(rows: readonly TttRow[], memoryBytes: Record<str
     method: t.method,
     clips: t.correct.length,
     accuracy: t.correct.filter(Boolean).length / t.correct.length,
-    topClassShare: topShare(t.predicted),
+    topClassShare: topClassShare(t.predicted),
     msPerClip: t.msPerClip.reduce((a, b) => a + b, 0) / t.msPerClip.length,
     memoryBytes: memoryBytes[t.condition]?.[t.method],
   }));
