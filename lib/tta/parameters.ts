@@ -5,9 +5,7 @@
  * unlike BatchNorm, nothing depends on the batch size (a batch of 1 works).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { namedParameters, type MaeModel } from '../model/index.js';
-
-const LAYER_NORM = /(^|\.)norm\d*\.(weight|bias)$/;
+import { parameterGroup, selectParameters, type MaeModel } from '../model/index.js';
 
 /** The encoder's LayerNorm γ and β, by name; `skipLastBlocks` > 0 leaves out that many top blocks and the final norm (SAR). */
 export function encoderNormParameters(model: MaeModel, skipLastBlocks = 0): Map<string, tf.Variable> {
@@ -15,25 +13,16 @@ export function encoderNormParameters(model: MaeModel, skipLastBlocks = 0): Map<
   if (!Number.isInteger(skipLastBlocks) || skipLastBlocks < 0 || skipLastBlocks >= depth) {
     throw new Error(`skipLastBlocks must be an integer in 0…${depth - 1} for an encoder of ${depth} blocks, got ${skipLastBlocks}`);
   }
-  const out = new Map<string, tf.Variable>();
-  for (const [name, variable] of namedParameters(model)) {
-    if (!name.startsWith('encoder.') || !LAYER_NORM.test(name)) continue;
-    if (skipLastBlocks > 0) {
-      if (name.startsWith('encoder.norm.')) continue;
-      const block = /^encoder\.blocks\.(\d+)\./.exec(name);
-      if (block && Number(block[1]) >= depth - skipLastBlocks) continue;
-    }
-    out.set(name, variable);
-  }
-  return out;
+  const isNorm = parameterGroup('layernorm', depth);
+  // `lastBlocks:k` is the top k blocks plus the final norm: exactly what SAR leaves alone.
+  const isSkipped = skipLastBlocks > 0 ? parameterGroup(`lastBlocks:${skipLastBlocks}`, depth) : () => false;
+  return selectParameters(model, (name) => name.startsWith('encoder.') && isNorm(name) && !isSkipped(name));
 }
 
 /** Every parameter the classifier uses: encoder and head (MEMO, CoTTA adapt the whole network). The decoder plays no part in classification. */
 export function classifierParameters(model: MaeModel): Map<string, tf.Variable> {
   if (!model.params.head) throw new Error('adaptation classifies: the model needs a classifier head (attachHead or a checkpoint with one)');
-  const out = new Map<string, tf.Variable>();
-  for (const [name, variable] of namedParameters(model)) if (name.startsWith('encoder.') || name.startsWith('head.')) out.set(name, variable);
-  return out;
+  return selectParameters(model, (name) => name.startsWith('encoder.') || name.startsWith('head.'));
 }
 
 /**
@@ -42,7 +31,6 @@ export function classifierParameters(model: MaeModel): Map<string, tf.Variable> 
  * as wav2vec's convolutional feature extractor does).
  */
 export function normAndEmbeddingParameters(model: MaeModel): Map<string, tf.Variable> {
-  const out = encoderNormParameters(model);
-  for (const [name, variable] of namedParameters(model)) if (name.startsWith('encoder.patchEmbed.')) out.set(name, variable);
-  return out;
+  const isNorm = parameterGroup('layernorm', model.config.depth);
+  return selectParameters(model, (name) => name.startsWith('encoder.patchEmbed.') || (name.startsWith('encoder.') && isNorm(name)));
 }
