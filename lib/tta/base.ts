@@ -21,6 +21,7 @@ import { forwardClassifier, type MaeModel, type MaeParams } from '../model/index
 import { FbankStore } from '../train/index.js';
 import {
   AdaptedParameters,
+  classification,
   createOptimizer,
   createPassContext,
   resolveTttConfig,
@@ -136,9 +137,10 @@ export abstract class TtaBase implements StreamMethod {
         const started = performance.now();
         const { logits, numClasses, losses } = this.adaptStep(fbanks, clips, step, step < this.steps);
         const ms = (performance.now() - started) / clips.length;
+        const { predicted } = classification(logits, numClasses);
         clips.forEach((_, i) => {
           const row = Array.from(logits.subarray(i * numClasses, (i + 1) * numClasses));
-          traces[i].steps.push({ step, loss: losses[i], predicted: argMax(row), logits: row, ms, status });
+          traces[i].steps.push({ step, loss: losses[i], predicted: predicted[i], logits: row, ms, status });
         });
       }
     } finally {
@@ -199,13 +201,6 @@ export abstract class TtaBase implements StreamMethod {
     this.state.dispose();
     this.context.frozen.dispose();
   }
-}
-
-/** Index of the largest value; a NaN row gives class 0. */
-export function argMax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }
 
 /** The values of tensors, then disposes them. */

@@ -10,7 +10,7 @@
  */
 export { DEFAULT_AUGMENT, augmentFbanks, validateAugment } from './augment.js';
 export type { SpectrogramAugmentOptions } from './augment.js';
-export { TtaBase, argMax, scaledLearningRate, validateCommon } from './base.js';
+export { TtaBase, scaledLearningRate, validateCommon } from './base.js';
 export type { Gradients, StepOutput, TtaCommonSettings, TtaMode } from './base.js';
 export { marginalEntropy, minimumClassConfusion, softCrossEntropy, softmaxEntropy } from './losses.js';
 export { classifierParameters, encoderNormParameters, normAndEmbeddingParameters } from './parameters.js';

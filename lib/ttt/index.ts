@@ -22,7 +22,7 @@ export { SgdMomentum, createOptimizer } from './optimizers.js';
 export type { DecayRule, TttOptimizer } from './optimizers.js';
 export { AdaptedParameters } from './state.js';
 export { maskSeed, stackMasks, stepMask } from './masks.js';
-export { classify, createPassContext, lossAndGradients, lossAndGradientsAsync, maeLosses } from './passes.js';
+export { classification, classify, createPassContext, lossAndGradients, lossAndGradientsAsync, maeLosses } from './passes.js';
 export type { Classification, LossAndGradients, LossReduction, PassContext } from './passes.js';
 export { adaptClips, adaptClipsAsync, isDiverged } from './adapt.js';
 export type { AdaptRun } from './adapt.js';
