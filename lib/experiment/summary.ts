@@ -95,7 +95,9 @@ export function summarizeWithIntervals(rows: readonly Row[], options: Statistics
       const clips = outcomes.get(cell) ?? new Map<string, boolean>();
       clips.set(row.clip, row.correct);
       outcomes.set(cell, clips);
-      predictions.set(cell, [...(predictions.get(cell) ?? []), row.predicted]);
+      const predicted = predictions.get(cell);
+      if (predicted) predicted.push(row.predicted);
+      else predictions.set(cell, [row.predicted]);
       if (row.group === 'none' && !baselineMethod.has(row.condition)) baselineMethod.set(row.condition, row.method);
     }
     for (const summary of summarizeAccuracy(own)) {
