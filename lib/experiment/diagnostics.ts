@@ -18,6 +18,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { encodeFeatures, forwardMae, type MaeModel, type MaeParams } from '../model/index.js';
 import { bootstrapMean, pairedBootstrapGain } from '../stats/index.js';
+import { FbankStore } from '../train/index.js';
 import { stackMasks, stepMask, type TttClip, type TttConfig } from '../ttt/index.js';
 import { writeFileAtomic } from '../util/index.js';
 
@@ -94,7 +95,8 @@ interface TwinMeasures {
 export function measureTwins(model: MaeModel, config: Pick<TttConfig, 'seed' | 'mask'>, noisy: readonly TttClip[], clean: readonly TttClip[], params?: MaeParams<tf.Tensor>): TwinMeasures {
   if (noisy.length !== clean.length || noisy.some((clip, i) => clip.id !== clean[i].id)) throw new Error('measureTwins: the clean twins must be the noisy clips\' own, in the same order');
   const plan = stackMasks(noisy.map((clip) => stepMask(model, config, clip.id, 0)));
-  const stack = (clips: readonly TttClip[]) => tf.stack(clips.map((clip) => (clip.fbank instanceof Float32Array ? tf.tensor2d(clip.fbank, [model.config.inputFrames, model.config.melBins]) : clip.fbank))) as tf.Tensor3D;
+  const stack = (clips: readonly TttClip[]) =>
+    new FbankStore(clips.map((clip) => clip.fbank), model.config.inputFrames, model.config.melBins).batch(clips.map((_, i) => i));
   const [lossShifted, lossClean, distance] = tf.tidy(() => {
     const noisyBatch = stack(noisy);
     const cleanBatch = stack(clean);
