@@ -5,11 +5,11 @@
  * assignment are written. Several graders may share one output folder: the CSV is merged under
  * a lock file and replaced atomically.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { packageVersion, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
+import { packageVersion, withFileLock, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import { planAssignment, runTests, type PlannedTest, type RunLimits, type TestResult } from './runner.js';
 import type { AssignmentSpec } from './spec.js';
 
@@ -45,9 +45,6 @@ export interface GradedSubmission {
   max: number;
 }
 
-const LOCK_POLL_MS = 100;
-const LOCK_STALE_MS = 60_000;
-
 /** Points per question, questions in the order of the plan. */
 function questionPoints(results: readonly TestResult[]): Record<string, number> {
   const points: Record<string, number> = {};
@@ -80,35 +77,12 @@ export function feedbackText(spec: AssignmentSpec, graded: GradedSubmission, pla
   return lines.join('\n') + '\n';
 }
 
-async function withLock<T>(path: string, work: () => T): Promise<T> {
-  for (;;) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // A lock left by a killed grader would block every later one: take it over when stale.
-      try {
-        if (Date.now() - statSync(path).mtimeMs > LOCK_STALE_MS) rmSync(path, { force: true });
-      } catch {
-        /* released meanwhile */
-      }
-      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
-    }
-  }
-  try {
-    return work();
-  } finally {
-    rmSync(path, { force: true });
-  }
-}
-
 type GradeRow = Record<string, string>;
 
 /** Merges `graded` into `<outDir>/grades.csv` (replacing those students' rows for those assignments). */
 async function mergeGrades(outDir: string, specs: readonly AssignmentSpec[], graded: readonly GradedSubmission[]): Promise<void> {
   const file = join(outDir, 'grades.csv');
-  await withLock(join(outDir, '.grades.lock'), () => {
+  await withFileLock(join(outDir, '.grades.lock'), () => {
     const existing: GradeRow[] = existsSync(file) ? parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) : [];
     const fresh = new Map(graded.map((g) => [`${g.student}\u0000${g.assignment}`, g]));
     const previous = new Map(existing.map((row) => [`${row.student}\u0000${row.assignment}`, row]));

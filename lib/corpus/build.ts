@@ -10,11 +10,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createProgress, packageVersion, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
+import { createProgress, packageVersion, withFileLock, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
+
+/** The lock file of a build, inside the corpus folder. */
+const CORPUS_LOCK = '.corpus-build.lock';
 import { ManifestError, formatManifest, parseManifest, readManifest, type ManifestRow } from './manifest.js';
 import { CORPUS_FILES, planCorpus, resolveCorpusRecipe, type CorpusRecipe, type CorpusRecipeOptions } from './plan.js';
 import type { ClipAdjustments, ShardResult } from './shard.js';
-import { withCorpusLock } from './lock.js';
 import { runShardProcess } from './shard-process.js';
 import { summarizeCorpus, type CorpusSummary } from './summary.js';
 import { ESPEAK_PACKAGE } from './synth-client.js';
@@ -160,7 +162,9 @@ export async function buildCorpus(options: CorpusOptions = {}): Promise<CorpusBu
     if (existing) return existing;
   }
   mkdirSync(outDir, { recursive: true });
-  return withCorpusLock(outDir, async () => {
+  // Two builds into one folder (two test runs, a test run and `npm start`) must not interleave:
+  // one would delete what the other is writing. The second waits, then usually reuses the corpus.
+  return withFileLock(join(outDir, CORPUS_LOCK), async () => {
     // Another build may have finished this very corpus while we waited for the lock.
     if (!options.force) {
       const existing = reuseExisting(outDir, recipe);

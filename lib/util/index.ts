@@ -1,10 +1,11 @@
 /**
- * Small shared helpers: seeded randomness, atomic writes, progress reports, package paths.
+ * Small shared helpers: seeded randomness, atomic writes, lock files, progress reports, package paths.
  * @packageDocumentation
  */
 export { createRng, deriveSeed, gaussian, shuffled } from './random.js';
 export type { Rng } from './random.js';
 export { writeFileAtomic, writeJsonAtomic } from './atomic.js';
+export { withFileLock } from './lock.js';
 export { createProgress, setProgressRenderer } from './progress.js';
 export type { Progress, ProgressSpec, ProgressRenderer } from './progress.js';
 export { packageRoot, packageVersion } from './paths.js';

@@ -1,13 +1,9 @@
 /**
- * A lock file per corpus folder, so that two builds into one folder (two test runs, a test run
- * and `npm start`) never interleave: one deletes what the other is writing otherwise. The
- * second waits, then usually finds the corpus complete and reuses it.
+ * A lock file holding its owner's process id, so that two processes writing one place (two
+ * corpus builds into one folder, two graders merging one grades.csv) take turns. A lock whose
+ * process is gone (crashed or killed) is taken over instead of blocking every later run.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-const LOCK_NAME = '.corpus-build.lock';
-const POLL_MS = 500;
 
 /** Whether a process with this id exists (signal 0 tests without sending anything). */
 function processExists(pid: number): boolean {
@@ -33,18 +29,16 @@ function tryAcquire(path: string): boolean {
   } catch {
     return false; // released between our two looks: try again on the next poll
   }
-  // A lock left by a build that crashed or was killed must not block every later build.
   if (!processExists(holder)) rmSync(path, { force: true });
   return false;
 }
 
 /**
- * Runs `work` holding `<dir>/.corpus-build.lock`, waiting while another live process (or another
- * build in this one) holds it. A lock whose process is gone is taken over.
+ * Runs `work` holding the lock file `path`, polling every `pollMs` while another live process
+ * (or another caller in this one) holds it. A lock whose process is gone is taken over.
  */
-export async function withCorpusLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
-  const path = join(dir, LOCK_NAME);
-  while (!tryAcquire(path)) await new Promise((resolveWait) => setTimeout(resolveWait, POLL_MS));
+export async function withFileLock<T>(path: string, work: () => T | Promise<T>, pollMs = 200): Promise<T> {
+  while (!tryAcquire(path)) await new Promise((resolveWait) => setTimeout(resolveWait, pollMs));
   try {
     return await work();
   } finally {
