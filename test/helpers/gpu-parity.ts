@@ -28,6 +28,7 @@ import {
   lossAndGradientsAsync,
   resolveTttConfig,
   type PassContext,
+  type TttOptimizer,
 } from '../../lib/ttt/index.js';
 import { createRng } from '../../lib/util/index.js';
 import { MICRO } from './models.js';
@@ -82,13 +83,8 @@ async function lossAndAllGrads(model: MaeModel): Promise<{ loss: number; grads: 
 }
 
 /** One BitFit step (SGD, the TTT default) on `fbanks` with copies of `batch` rows (null: shared shape). */
-async function bitfitStep(context: PassContext, model: MaeModel, fbanks: tf.Tensor3D, batch: number | null, planSeed: number, clips: number) {
-  const trained = encoderGroup(model, 'bias');
-  const config = resolveTttConfig({}, { vectorsOnly: true });
-  const state = new AdaptedParameters(trained, batch);
-  const optimizer = createOptimizer(config, state.variables, state.matrixNames);
-  const plan = randomMasking(patchGrid(MICRO), clips, createRng(planSeed), config.mask);
-  const { losses, grads } = await lossAndGradientsAsync(context, state, fbanks, plan, 'sum');
+/** Applies one update, reads every bias back and frees the state: the end of both BitFit checks. */
+async function applyAndReadBiases(optimizer: TttOptimizer, state: AdaptedParameters, losses: Float32Array, grads: Map<string, tf.Tensor>) {
   optimizer.apply(grads);
   tf.dispose([...grads.values()]);
   const biases: Record<string, number[]> = {};
@@ -96,6 +92,16 @@ async function bitfitStep(context: PassContext, model: MaeModel, fbanks: tf.Tens
   optimizer.dispose();
   state.dispose();
   return { losses: Array.from(losses), biases };
+}
+
+async function bitfitStep(context: PassContext, model: MaeModel, fbanks: tf.Tensor3D, batch: number | null, planSeed: number, clips: number) {
+  const trained = encoderGroup(model, 'bias');
+  const config = resolveTttConfig({}, { vectorsOnly: true });
+  const state = new AdaptedParameters(trained, batch);
+  const optimizer = createOptimizer(config, state.variables, state.matrixNames);
+  const plan = randomMasking(patchGrid(MICRO), clips, createRng(planSeed), config.mask);
+  const { losses, grads } = await lossAndGradientsAsync(context, state, fbanks, plan, 'sum');
+  return applyAndReadBiases(optimizer, state, losses, grads);
 }
 
 async function batchedVersusPerSample(model: MaeModel, context: PassContext) {
@@ -134,13 +140,7 @@ async function stepOnRow(context: PassContext, model: MaeModel, clip: tf.Tensor3
     mask: cut(plan.mask, N),
   };
   const { losses, grads } = await lossAndGradientsAsync(context, state, clip, single, 'sum');
-  optimizer.apply(grads);
-  tf.dispose([...grads.values()]);
-  const biases: Record<string, number[]> = {};
-  for (const [name, variable] of state.variables) biases[name] = Array.from(await variable.data());
-  optimizer.dispose();
-  state.dispose();
-  return { losses: Array.from(losses), biases };
+  return applyAndReadBiases(optimizer, state, losses, grads);
 }
 
 /** Tensors copied from host memory to the GPU (TF.js's `uploadToGPU` with values on the CPU) while `work` runs; `null` off WebGPU. */
