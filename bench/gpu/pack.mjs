@@ -5,7 +5,8 @@
 //   node_modules.tar.xz  the packages that cannot be bundled (TF.js packages, which must share one
 //                        tfjs-core; the wasm and WebGPU backends with their binaries), pruned to
 //                        what Node loads: each package's main file, wasm binaries, linux-x64 dawn.node;
-//   root/                package.json, the shipped model and the PyTorch reference (TTT_SPEECH_ROOT);
+//   root/                package.json, the shipped model and pre-training configs, the PyTorch reference,
+//                        and the corpus builder's shard runner (bundled) and eSpeak program (TTT_SPEECH_ROOT);
 //   node.xz              this machine's node binary, stripped and compressed;
 //   libvulkan1.deb       the Vulkan loader (Debian), when apt-get can download it;
 //   run.sh               unpacks all of it and runs a command (see bench/gpu/README.md).
@@ -20,21 +21,22 @@ const out = resolve(process.argv[2] ?? join(project, '.carry'));
 const log = (line) => process.stderr.write(`[pack] ${line}\n`);
 
 // Loaded at run time from node_modules: they hold native or wasm binaries, or share tfjs-core.
-const RUNTIME_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu'];
+// eSpeak NG (GPL-3.0) travels as its own package, run by the separate synthesis program as in the project.
+const RUNTIME_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', '@echogarden/espeak-ng-emscripten'];
 const EXTERNAL = ['@tensorflow/*', 'webgpu', 'plotly.js-dist-min'];
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-async function bundle() {
+async function bundle(entry, outfile) {
   const esbuild = await import('esbuild');
   await esbuild.build({
-    entryPoints: [join(project, 'bench', 'gpu', 'entry.ts')],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    outfile: join(out, 'ttt-speech.mjs'),
+    outfile,
     external: EXTERNAL,
     // Bundled CommonJS dependencies call require(); an ES module has none of its own.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
@@ -99,7 +101,8 @@ function projectRoot() {
   mkdirSync(join(root, 'bench'), { recursive: true });
   cpSync(join(project, 'package.json'), join(root, 'package.json'));
   cpSync(join(project, 'bench', 'torch_reference.py'), join(root, 'bench', 'torch_reference.py'));
-  cpSync(join(project, 'models', 'mae-tiny'), join(root, 'models', 'mae-tiny'), { recursive: true });
+  cpSync(join(project, 'models'), join(root, 'models'), { recursive: true });
+  cpSync(join(project, 'lib', 'corpus', 'synth', 'espeak-synth.mjs'), join(root, 'lib', 'corpus', 'synth', 'espeak-synth.mjs'));
 }
 
 function nodeBinary() {
@@ -123,7 +126,8 @@ function vulkanLoader() {
   }
 }
 
-await bundle();
+await bundle(join(project, 'bench', 'gpu', 'entry.ts'), join(out, 'ttt-speech.mjs'));
+await bundle(join(project, 'lib', 'corpus', 'shard-runner.ts'), join(out, 'root', 'lib', 'corpus', 'shard-runner.mjs'));
 const packages = nodeModules();
 projectRoot();
 nodeBinary();

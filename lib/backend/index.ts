@@ -242,3 +242,27 @@ export async function finishQueuedWork(): Promise<void> {
   backend.submitQueue?.();
   await backend.device?.queue.onSubmittedWorkDone();
 }
+
+/**
+ * Runs `work` where tensors can be read synchronously: on the chosen backend, except webgpu
+ * (which cannot in Node), where it runs on wasm (cpu when wasm does not load) and the backend is
+ * switched back afterwards. For passes that produce plain arrays with synchronous reads
+ * (fbanks, statistics) before GPU work starts; tensors it returns belong to the backend it ran on.
+ */
+export async function withSyncReads<T>(work: () => T | Promise<T>): Promise<T> {
+  const current = tf.getBackend();
+  if (current !== 'webgpu') return work();
+  let fallback = 'wasm';
+  try {
+    await importOptional('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) throw new Error('wasm did not initialise');
+  } catch {
+    fallback = 'cpu';
+    await tf.setBackend('cpu');
+  }
+  try {
+    return await work();
+  } finally {
+    if (!(await tf.setBackend(current))) throw new Error(`could not switch back to ${current} after a pass on ${fallback}`);
+  }
+}

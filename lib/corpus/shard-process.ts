@@ -1,8 +1,9 @@
 /**
- * Runs a shard in its own Node process (`shard-runner.ts` under tsx), so that several shards
+ * Runs a shard in its own Node process (`shard-runner.ts` under tsx, or its bundle in a packed CLI), so that several shards
  * resample and write on several cores; each of those processes starts its own eSpeak program.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../util/index.js';
@@ -24,8 +25,11 @@ export type ShardMessage = { clip: string } | { done: true; result: ShardResult 
 /** Builds one shard in a child process; `onClip` hears of every WAV written. */
 export function runShardProcess(job: ShardJob, onClip: (file: string) => void): Promise<ShardResult> {
   const root = packageRoot();
-  // cwd = the package folder, so `--import tsx` resolves to the package's own tsx.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'lib', 'corpus', 'shard-runner.ts')], {
+  // A packed CLI (bench/gpu/pack.mjs) carries the runner bundled as plain JavaScript and no tsx;
+  // in the project, cwd = the package folder so that `--import tsx` resolves to its own tsx.
+  const bundled = join(root, 'lib', 'corpus', 'shard-runner.mjs');
+  const args = existsSync(bundled) ? [bundled] : ['--import', 'tsx', join(root, 'lib', 'corpus', 'shard-runner.ts')];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, TTT_SPEECH_ROOT: root },
     stdio: ['pipe', 'pipe', 'pipe'],

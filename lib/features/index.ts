@@ -11,5 +11,5 @@ export type { MelFilterbank, MelFilterbankSpec } from './mel.js';
 export { windowFunction } from './window.js';
 export { padOrCrop, floorLevel, computeNormStats, normalizeFbank, AUDIOSET_NORM_STATS, FLOOR_PAD_QUANTILE } from './normalize.js';
 export type { PadCropMode, PadValue, NormStats, NormalizeOptions } from './normalize.js';
-export { rawFbanks, datasetNormStats, modelInputs } from './pipeline.js';
-export type { FeatureRecipe } from './pipeline.js';
+export { rawFbanks, datasetNormStats, modelInputs, normalizedFbanks } from './pipeline.js';
+export type { FeatureRecipe, LongFbank } from './pipeline.js';

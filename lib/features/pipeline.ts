@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fbank, fbankBatch } from './fbank.js';
-import { computeNormStats, normalizeFbank, padOrCrop, type NormStats, type PadCropMode, type PadValue } from './normalize.js';
+import { computeNormStats, floorLevel, normalizeFbank, padOrCrop, type NormStats, type PadCropMode, type PadValue } from './normalize.js';
 import type { FbankOptions } from './options.js';
 
 /** How clips become model inputs (stored under `features` in a checkpoint). */
@@ -75,6 +75,40 @@ export function modelInputs(
     return raw.map((fb) =>
       tf.tidy(() => normalizeFbank(padOrCrop(fb, frames, recipe.padMode, recipe.padValue ?? 'zero'), normStats, { stdScale: recipe.stdScale }).dataSync() as Float32Array),
     );
+  } finally {
+    tf.dispose(raw);
+  }
+}
+
+/** A normalised fbank at its own length, with the value that pads it (see {@link normalizedFbanks}). */
+export interface LongFbank {
+  /** Normalised values `[frames, melBins]` in row-major order. */
+  values: Float32Array;
+  /** Frames of the whole clip. */
+  frames: number;
+  /** The normalised padding value the recipe gives this clip (its floor, or normalised zero). */
+  padValue: number;
+}
+
+/**
+ * Normalised fbanks of many clips at their full length, for training that cuts its own
+ * windows (random crops); a window that runs past a clip's end is filled with `padValue`,
+ * the value {@link modelInputs} would pad that clip with.
+ */
+export function normalizedFbanks(
+  clips: readonly Float32Array[],
+  recipe: FeatureRecipe,
+  normStats: NormStats,
+  sources?: readonly string[],
+): LongFbank[] {
+  const raw = rawFbanks(clips, recipe, sources);
+  const scale = normStats.std * recipe.stdScale;
+  try {
+    return raw.map((fb) => {
+      const level = (recipe.padValue ?? 'zero') === 'floor' ? floorLevel(fb) : 0;
+      const values = tf.tidy(() => normalizeFbank(fb, normStats, { stdScale: recipe.stdScale }).dataSync() as Float32Array);
+      return { values, frames: fb.shape[0], padValue: (level - normStats.mean) / scale };
+    });
   } finally {
     tf.dispose(raw);
   }

@@ -13,15 +13,15 @@ import {
   randomMasking,
   readCheckpointConfig,
   readCheckpointTensors,
-  saveCheckpoint,
+  saveCheckpointAsync,
   selectParameters,
   type MaeModel,
   type MaskOptions,
 } from '../model/index.js';
-import { epochBatches, FbankStore, type FbankInput } from './data.js';
+import { CropStore, epochBatches, FbankStore, type CroppableFbank, type FbankInput } from './data.js';
 import { AdamW } from './optim.js';
 import { cosineLearningRate } from './schedule.js';
-import { maeTrainStep } from './step.js';
+import { maeTrainStepAsync } from './step.js';
 
 /** Settings of a pre-training run. */
 export interface PretrainOptions {
@@ -108,9 +108,11 @@ export interface PretrainSettings {
   gradientClipNorm: number | null;
   mask: Required<MaskOptions>;
   seed: number;
+  /** Present (true) when every step sees a random window of each clip (see {@link pretrainMae}). */
+  randomCrop?: true;
 }
 
-function resolveSettings(options: PretrainOptions, numClips: number): PretrainSettings {
+function resolveSettings(options: PretrainOptions, numClips: number, randomCrop: boolean): PretrainSettings {
   if (!Number.isInteger(options.epochs) || options.epochs <= 0) throw new Error(`epochs must be a positive integer, got ${options.epochs}`);
   if (!Number.isInteger(options.batchSize) || options.batchSize <= 0) {
     throw new Error(`batchSize must be a positive integer, got ${options.batchSize}`);
@@ -132,6 +134,8 @@ function resolveSettings(options: PretrainOptions, numClips: number): PretrainSe
     gradientClipNorm: options.gradientClipNorm === undefined ? 1 : options.gradientClipNorm,
     mask: { strategy: options.mask?.strategy ?? 'random', ratio: options.mask?.ratio ?? 0.75 },
     seed: options.seed ?? 0,
+    // Absent rather than false, so checkpoints written before crops existed still resume.
+    ...(randomCrop ? { randomCrop: true as const } : {}),
   };
 }
 
@@ -152,15 +156,31 @@ function pretrainedParameters(model: MaeModel): Map<string, tf.Variable> {
   return selectParameters(model, (name) => name.startsWith('encoder.') || name.startsWith('decoder.'));
 }
 
+function isCroppable(clips: readonly FbankInput[] | readonly CroppableFbank[]): clips is readonly CroppableFbank[] {
+  const first = clips[0] as FbankInput | CroppableFbank | undefined;
+  return first !== undefined && !(first instanceof Float32Array) && !(first instanceof tf.Tensor);
+}
+
 /**
- * Pre-trains the model's encoder and decoder on `clips` (normalised fbanks, each exactly
- * `[inputFrames, melBins]` of the model config) with the MAE loss.
+ * Pre-trains the model's encoder and decoder on `clips` with the MAE loss. `clips` are
+ * normalised fbanks, either each exactly `[inputFrames, melBins]` of the model config (every
+ * epoch sees the same window of each clip), or {@link CroppableFbank}s at their own length,
+ * of which every step takes a window at a seeded random start (see {@link CropStore}).
+ * Losses are read back asynchronously, so this runs on every backend, webgpu included.
  */
-export async function pretrainMae(model: MaeModel, clips: readonly FbankInput[], options: PretrainOptions): Promise<PretrainResult> {
-  const settings = resolveSettings(options, clips.length);
+export async function pretrainMae(
+  model: MaeModel,
+  clips: readonly FbankInput[] | readonly CroppableFbank[],
+  options: PretrainOptions,
+): Promise<PretrainResult> {
+  const croppable = isCroppable(clips);
+  const settings = resolveSettings(options, clips.length, croppable);
   const { stepsPerEpoch, batchSize, seed } = settings;
   const totalSteps = stepsPerEpoch * settings.epochs;
-  const store = new FbankStore(clips, model.config.inputFrames, model.config.melBins);
+  const { inputFrames, melBins } = model.config;
+  const store = croppable ? new CropStore(clips, inputFrames, melBins) : new FbankStore(clips as readonly FbankInput[], inputFrames, melBins);
+  const batchOf = (indices: number[], step: number): tf.Tensor3D =>
+    store instanceof CropStore ? store.batch(indices, store.starts(indices, createRng(deriveSeed(seed, `crop:${step}`)))) : store.batch(indices);
   const grid = patchGrid(model.config);
   const optimizer = new AdamW(pretrainedParameters(model), {
     beta1: settings.betas[0],
@@ -192,10 +212,10 @@ export async function pretrainMae(model: MaeModel, clips: readonly FbankInput[],
       resumedFrom = state.step;
     }
 
-    const save = (step: number, completed: boolean) => {
+    const save = async (step: number, completed: boolean) => {
       if (!dir) return;
       const training: PretrainState = { kind: 'mae-pretrain', step, totalSteps, completed, settings, history };
-      saveCheckpoint(dir, model, {
+      await saveCheckpointAsync(dir, model, {
         ...options.checkpointExtras,
         training,
         // A finished run needs no optimizer state: the checkpoint is then the model alone.
@@ -211,10 +231,10 @@ export async function pretrainMae(model: MaeModel, clips: readonly FbankInput[],
         const indices = epochBatches(store.size, batchSize, seed, epoch, true)[step % stepsPerEpoch];
         const plan = randomMasking(grid, indices.length, createRng(deriveSeed(seed, `mask:${step}`)), settings.mask);
         const learningRate = cosineLearningRate(step, { ...settings, totalSteps });
-        const fbanks = store.batch(indices);
+        const fbanks = batchOf(indices, step);
         let result;
         try {
-          result = maeTrainStep(model, optimizer, fbanks, plan, learningRate, { gradientClipNorm: settings.gradientClipNorm });
+          result = await maeTrainStepAsync(model, optimizer, fbanks, plan, learningRate, { gradientClipNorm: settings.gradientClipNorm });
         } finally {
           fbanks.dispose();
         }
@@ -224,14 +244,14 @@ export async function pretrainMae(model: MaeModel, clips: readonly FbankInput[],
         options.onStep?.(record);
         progress.tick(1, `loss ${result.loss.toFixed(4)}`);
         const done = step + 1;
-        if (done < totalSteps && done % checkpointEvery === 0) save(done, false);
+        if (done < totalSteps && done % checkpointEvery === 0) await save(done, false);
         // Let timers and signals run between steps.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       progress.stop();
     }
-    if (startStep < totalSteps || resumedFrom === null) save(totalSteps, true);
+    if (startStep < totalSteps || resumedFrom === null) await save(totalSteps, true);
     return { totalSteps, history, epochLosses: epochMeans(history, settings.epochs), resumedFrom };
   } finally {
     optimizer.dispose();

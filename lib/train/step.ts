@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { forwardMae, type ForwardContext, type MaeModel, type MaskPlan } from '../model/index.js';
-import { clipByGlobalNorm } from './clip.js';
+import { clipByGlobalNorm, sumOfSquares } from './clip.js';
 import type { AdamW } from './optim.js';
 
 /** What a step reports. */
@@ -75,7 +75,7 @@ function stepTensors(optimizer: AdamW, lossFn: () => tf.Scalar, learningRate: nu
     if (gradientClipNorm != null && gradientClipNorm > 0) {
       ({ grads: named, norm } = clipByGlobalNorm(named, gradientClipNorm));
     } else {
-      norm = tf.sqrt(tf.addN([...named.values()].map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+      norm = tf.sqrt(sumOfSquares([...named.values()])) as tf.Scalar;
     }
     optimizer.apply(named, learningRate);
     return tf.stack([value, norm]) as tf.Tensor1D;

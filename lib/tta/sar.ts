@@ -17,6 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MaeModel } from '../model/index.js';
+import { sumOfSquares } from '../train/index.js';
 import type { TttClip } from '../ttt/index.js';
 import { TtaBase, readAndDispose, scaledLearningRate, type StepOutput, type TtaCommonSettings } from './base.js';
 import { softmaxEntropy } from './losses.js';
@@ -93,7 +94,7 @@ export class Sar extends TtaBase {
     const saved = new Map([...this.state.variables].map(([name, v]) => [name, tf.clone(v)]));
     try {
       tf.tidy(() => {
-        const norm = tf.sqrt(tf.addN([...first.values()].map((g) => tf.sum(tf.square(g)))));
+        const norm = tf.sqrt(sumOfSquares([...first.values()]));
         const scale = tf.div(this.settings.rho, tf.add(norm, 1e-12));
         for (const [name, variable] of this.state.variables) variable.assign(tf.add(variable, tf.mul(first.get(name) as tf.Tensor, scale)));
       });

@@ -9,14 +9,14 @@
  * ```json
  * {
  *   "model": "tiny",                       // a preset name, or { "preset": "tiny", "depth": 4, ... }
- *   "data": { "corpus": { "preset": "full", "seed": 1, "dir": "data/offline" },
+ *   "data": { "corpus": { "preset": "full", "seed": 1, "dir": "data/offline", "parallel": 2 },
  *             "manifest": "path/to/manifest.csv",   // instead of "corpus"
  *             "roles": ["task"], "genders": ["F"], "ageGroups": ["young"],
  *             "heldOutSentences": [12, 13, 14, 15, 16, 17, 18, 19] },   // never pre-trained on
  *   "features": { "padMode": "end", "stdScale": 2, "fbank": { "melBins": 128 } },
  *   "train": { "epochs": 5, "batchSize": 8, "learningRate": 0.0015, "warmupSteps": 10,
  *              "weightDecay": 0.05, "gradientClipNorm": 1, "mask": { "strategy": "random", "ratio": 0.75 },
- *              "checkpointEvery": 20 },
+ *              "checkpointEvery": 20, "randomCrop": false },   // randomCrop: a random window of each clip per step
  *   "seed": 0,
  *   "out": "checkpoints/tiny-mae"
  * }
@@ -27,10 +27,10 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { seedArgument } from '../arguments.js';
 import { z } from 'zod';
-import { ensureBackend } from '../../backend/index.js';
+import { ensureBackend, withSyncReads } from '../../backend/index.js';
 import { loadClip } from '../../audio/index.js';
 import { buildCorpus, readManifest, type ManifestRow } from '../../corpus/index.js';
-import { datasetNormStats, modelInputs, resolveFbankOptions, type FeatureRecipe, type NormStats } from '../../features/index.js';
+import { datasetNormStats, modelInputs, normalizedFbanks, resolveFbankOptions, type FeatureRecipe, type LongFbank, type NormStats } from '../../features/index.js';
 import {
   countParameters,
   createModel,
@@ -53,7 +53,14 @@ export const pretrainConfigSchema = z.strictObject({
   model: z.union([z.string(), z.looseObject({ preset: z.string().optional() })]).optional(),
   data: z
     .strictObject({
-      corpus: z.strictObject({ preset: z.enum(['full', 'ci', 'pretrain']).optional(), seed: z.number().int().nonnegative().optional(), dir: z.string().optional() }).optional(),
+      corpus: z
+        .strictObject({
+          preset: z.enum(['full', 'ci', 'pretrain']).optional(),
+          seed: z.number().int().nonnegative().optional(),
+          dir: z.string().optional(),
+          parallel: z.number().int().positive().optional(),
+        })
+        .optional(),
       manifest: z.string().optional(),
       roles: z.array(z.enum(['task', 'babble', 'pool'])).optional(),
       genders: z.array(z.string()).optional(),
@@ -81,6 +88,7 @@ export const pretrainConfigSchema = z.strictObject({
       gradientClipNorm: z.number().positive().nullable().optional(),
       mask: maskSchema.optional(),
       checkpointEvery: z.number().int().positive().optional(),
+      randomCrop: z.boolean().optional(),
     })
     .optional(),
   seed: z.number().int().nonnegative().optional(),
@@ -128,7 +136,7 @@ async function selectClips(data: PretrainConfig['data'] = {}): Promise<{ rows: M
   if (data.manifest) {
     manifestPath = resolve(data.manifest);
   } else {
-    const corpus = await buildCorpus({ preset: data.corpus?.preset, seed: data.corpus?.seed, outDir: data.corpus?.dir });
+    const corpus = await buildCorpus({ preset: data.corpus?.preset, seed: data.corpus?.seed, outDir: data.corpus?.dir, parallel: data.corpus?.parallel });
     manifestPath = corpus.manifestPath;
   }
   const roles = data.roles ?? ['task'];
@@ -145,13 +153,18 @@ async function selectClips(data: PretrainConfig['data'] = {}): Promise<{ rows: M
   return { rows, root: dirname(manifestPath) };
 }
 
-/** Normalised, padded fbanks of every clip, plus the statistics used (computed over the raw fbanks). */
+/**
+ * Normalised fbanks of every clip, plus the statistics used (computed over the raw fbanks):
+ * padded or cropped to the model's frames, or at full length when training crops its own
+ * windows (`randomCrop`).
+ */
 async function prepareInputs(
   rows: ManifestRow[],
   root: string,
   model: ModelConfig,
   features: FeatureRecipe,
-): Promise<{ inputs: Float32Array[]; normStats: NormStats }> {
+  randomCrop: boolean,
+): Promise<{ inputs: Float32Array[] | LongFbank[]; normStats: NormStats }> {
   const clips: Float32Array[] = [];
   const sources: string[] = [];
   for (const row of rows) {
@@ -159,8 +172,12 @@ async function prepareInputs(
     clips.push(clip.samples);
     sources.push(clip.source);
   }
-  const normStats = datasetNormStats(clips, features);
-  return { inputs: modelInputs(clips, features, normStats, model.inputFrames, sources), normStats };
+  // The feature pipeline reads tensors synchronously: on webgpu it runs on wasm, once, before training.
+  return withSyncReads(() => {
+    const normStats = datasetNormStats(clips, features);
+    const inputs = randomCrop ? normalizedFbanks(clips, features, normStats, sources) : modelInputs(clips, features, normStats, model.inputFrames, sources);
+    return { inputs, normStats };
+  });
 }
 
 /** Runs the whole command; returns the text it prints. */
@@ -184,9 +201,10 @@ export async function runPretrain(flags: PretrainCommandFlags): Promise<string> 
     const state = readCheckpointConfig<unknown, unknown, PretrainState>(out).training;
     if (state?.completed) return `pre-training in ${out} is already complete (${state.totalSteps} steps)`;
   }
-  await ensureBackend();
+  // Pre-training reads every result asynchronously, so a GPU found through WebGPU is used by itself.
+  await ensureBackend({ readsAsync: true });
   const { rows, root } = await selectClips(config.data);
-  const { inputs, normStats } = await prepareInputs(rows, root, modelConfig, features);
+  const { inputs, normStats } = await prepareInputs(rows, root, modelConfig, features, config.train?.randomCrop ?? false);
   const model = createModel(modelConfig, seed);
   const started = performance.now();
   try {
