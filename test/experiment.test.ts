@@ -68,6 +68,11 @@ describe('experiment configs', () => {
     assert.throws(() => resolveExperimentConfig({ name: 'x', tasks: [{ task: 'speaker', shifts: ['noise:rain'] }] }, 'c'), /tasks\[0\]\.shifts\[0\]/);
     assert.throws(() => resolveExperimentConfig({ name: 'x', tasks: [{ task: 'speaker', shifts: ['clean'] }], methods: [{ name: 'a' }, { name: 'a' }] }, 'c'), /'a' appears twice/);
     assert.throws(() => resolveExperimentConfig({ name: 'x', tasks: [{ task: 'speaker', shifts: ['clean'] }], methods: [{ name: 'a', group: 'weights' }] }, 'c'), /methods\[0\]\.group/);
+    // Before any corpus is built: speaker ID cannot be tested on speakers it was not trained on.
+    assert.throws(() => resolveExperimentConfig({ name: 'x', tasks: [{ task: 'speaker', shifts: ['clean', 'age:young->old'] }] }, 'c'), /tasks\[0\]\.shifts\[1\]: 'age:young->old'.*task: label/);
+    assert.throws(() => resolveExperimentConfig({ name: 'x', tasks: [{ task: 'label', shifts: ['clean'] }], ttt: { mask: { ratio: 1 } } }, 'c'), /ttt\.mask\.ratio: a mask ratio must be in \(0, 1\)/);
+    assert.throws(() => resolveExperimentConfig({ name: 'x', tasks: [{ task: 'label', shifts: ['clean'] }], head: { kind: 'ridge', epochs: 5 } }, 'c'), /head\.epochs: applies to kind: probe only/);
+    assert.throws(() => resolveExperimentConfig({ name: 'x', tasks: [{ task: 'label', shifts: ['clean'] }], head: { lambdas: [1] } }, 'c'), /head\.lambdas: applies to kind: ridge only/);
   });
 
   it('read from YAML and JSON files, with the file named in errors', () => {
@@ -179,6 +184,23 @@ describe('running experiments', function () {
     const keys = rowKeys(join(out, 'results.csv'));
     assert.equal(keys.length, 42);
     assert.equal(new Set(keys.map((key) => key.split('|')[0])).size, 2, 'both units kept their rows');
+  });
+
+  it('trains a head once for all variants of a sweep that differ only in TTT settings', async () => {
+    const config = resolveExperimentConfig({
+      ...smallConfig('shared-heads'),
+      tasks: [{ task: 'speaker', shifts: ['clean'], maxTest: 2 }],
+      methods: [{ name: 'ttt-bitfit', group: 'bias' }],
+      ttt: { steps: 1 },
+      grid: { 'ttt.learningRate': [0.1, 0.2] },
+    });
+    const out = join(dir, 'shared-heads');
+    const sweep = await runSweep(config, { out });
+    assert.equal(sweep.runs.length, 2);
+    assert.equal(readdirSync(join(out, 'heads')).length, 1, 'one head file for both variants');
+    const notes = sweep.runs.map((run) => Object.values((JSON.parse(readFileSync(join(run.result.out, 'config.json'), 'utf8')) as { heads: Record<string, string> }).heads)[0]);
+    assert.match(notes[0], /^linear probe/);
+    assert.match(notes[1], /^head loaded from .*heads/);
   });
 
   it('runs a sweep in shards and merges them into one report that draws in a browser', async function () {

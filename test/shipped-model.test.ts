@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readWav } from '../lib/audio/index.js';
 import { readManifest } from '../lib/corpus/index.js';
-import { modelInputs, type FeatureRecipe, type NormStats } from '../lib/features/index.js';
-import { countParameters, disposeModel, forwardClassifier, loadCheckpoint, type MaeModel } from '../lib/model/index.js';
+import { countParameters, forwardClassifier, type MaeModel } from '../lib/model/index.js';
+import { loadPretrained } from '../lib/pretrained/index.js';
 import { trainHead } from '../lib/train/index.js';
 import { FULL_CORPUS_DIR, ROOT, fullCorpus } from './helpers/corpus.js';
 
@@ -44,15 +43,15 @@ describe('shipped pre-trained model (models/mae-tiny)', function () {
 
   it('loads with its feature recipe and normalisation statistics', () => {
     const tensorsBefore = tf.memory().numTensors;
-    const { model, config, tensors } = loadCheckpoint<FeatureRecipe, NormStats>(SHIPPED);
+    const pretrained = loadPretrained(SHIPPED);
     try {
+      const { model, recipe, normStats } = pretrained;
       assert.equal(model.config.name, 'tiny');
       assert.ok(countParameters(model.params) > 1e6);
-      assert.equal(config.features?.fbank.melBins, model.config.melBins);
-      assert.ok(Number.isFinite(config.normStats?.mean) && (config.normStats?.std ?? 0) > 0);
+      assert.equal(recipe.fbank.melBins, model.config.melBins);
+      assert.ok(Number.isFinite(normStats.mean) && normStats.std > 0);
     } finally {
-      tf.dispose([...tensors.values()]);
-      disposeModel(model);
+      pretrained.dispose();
     }
     assert.equal(tf.memory().numTensors, tensorsBefore);
   });
@@ -60,16 +59,11 @@ describe('shipped pre-trained model (models/mae-tiny)', function () {
   it('a linear probe on its frozen encoder identifies held-out utterances\' speakers at over 5× chance', async () => {
     const corpus = await fullCorpus();
     const rows = readManifest(corpus.manifestPath).filter((r) => r.role === 'task');
-    const { model, config, tensors } = loadCheckpoint<FeatureRecipe, NormStats>(SHIPPED);
-    tf.dispose([...tensors.values()]);
+    const pretrained = loadPretrained(SHIPPED);
+    const { model } = pretrained;
     try {
       const speakers = [...new Set(rows.map((r) => r.speaker))].sort();
-      const inputs = modelInputs(
-        rows.map((r) => readWav(join(FULL_CORPUS_DIR, r.path)).channels[0]),
-        config.features!,
-        config.normStats!,
-        model.config.inputFrames,
-      );
+      const inputs = await pretrained.inputsOf(rows, { root: FULL_CORPUS_DIR });
       const train = rows.map((r, i) => i).filter((i) => rows[i].sentence < 12);
       const test = rows.map((r, i) => i).filter((i) => rows[i].sentence >= 12);
       const label = (i: number) => speakers.indexOf(rows[i].speaker);
@@ -81,7 +75,7 @@ describe('shipped pre-trained model (models/mae-tiny)', function () {
       console.log(`      speaker ID, ${speakers.length}-way linear probe on held-out sentences: ${accuracy.toFixed(3)} (chance ${chance.toFixed(3)})`);
       assert.ok(accuracy > 5 * chance, `probe accuracy ${accuracy.toFixed(3)} is not over 5× chance ${chance.toFixed(3)}`);
     } finally {
-      disposeModel(model);
+      pretrained.dispose();
     }
   });
 });

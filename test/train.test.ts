@@ -297,14 +297,14 @@ describe('ridge head (closed form)', () => {
     assert.throws(() => ridgeFit(Z, 2, labels, 2, 0, rows), /lambda must be > 0/);
   });
 
-  it('fits a head on a frozen encoder: its folded weights predict what the float64 fit predicts, and λ is the best held-out choice', () => {
+  it('fits a head on a frozen encoder: its folded weights predict what the float64 fit predicts, and λ is the best held-out choice', async () => {
     const model = createModel(MICRO, 0);
     const encoderBefore = bits(namedParameters(model).get('encoder.blocks.0.attn.qkv.weight')!);
     try {
       const { clips, labels } = syntheticClips(48, 5, 3);
       const groups = clips.map((_, i) => Math.floor(i / 6));
       const before = tf.memory().numTensors;
-      const result = fitRidgeHead(model, clips, labels, { groups, lambdas: [0.1, 10, 1000] });
+      const result = await fitRidgeHead(model, clips, labels, { groups, lambdas: [0.1, 10, 1000] });
       assert.equal(tf.memory().numTensors, before + 2, 'only the new head (weight, bias) stays');
       assert.deepEqual(result.cvAccuracy.map((c) => c.lambda), [0.1, 10, 1000]);
       assert.equal(result.lambda, result.cvAccuracy.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)).lambda);
@@ -313,9 +313,9 @@ describe('ridge head (closed form)', () => {
       assert.equal(validationAccuracy(model, clips, labels, all), result.trainAccuracy);
       assert.deepEqual(bits(namedParameters(model).get('encoder.blocks.0.attn.qkv.weight')!), encoderBefore);
       const weight = bits(namedParameters(model).get('head.fc.weight')!);
-      fitRidgeHead(model, clips, labels, { groups, lambdas: [0.1, 10, 1000] });
+      await fitRidgeHead(model, clips, labels, { groups, lambdas: [0.1, 10, 1000] });
       assert.deepEqual(bits(namedParameters(model).get('head.fc.weight')!), weight, 'the same features give the same head');
-      assert.throws(() => fitRidgeHead(model, clips, labels.slice(1)), /48 clips and 47 labels/);
+      await assert.rejects(fitRidgeHead(model, clips, labels.slice(1)), /48 clips and 47 labels/);
     } finally {
       disposeModel(model);
     }

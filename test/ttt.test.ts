@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -36,9 +36,12 @@ import {
   type ClipTrace,
   type MethodSpec,
   type TttClip,
+  readResults,
   type TttRow,
 } from '../lib/ttt/index.js';
-import { formatAccuracyTable, parseSentences } from '../lib/cli/commands/ttt.js';
+import { formatAccuracyTable, noiseShift, runTtt, tttExperiment, type TttCommandFlags } from '../lib/cli/commands/ttt.js';
+import { runExperiment } from '../lib/experiment/index.js';
+import { FULL_CORPUS_DIR, ROOT, fullCorpus } from './helpers/corpus.js';
 import { MICRO } from './helpers/models.js';
 
 
@@ -488,17 +491,63 @@ describe('evaluate', () => {
 });
 
 describe('ttt command helpers', () => {
-  it('parses noise conditions, sentence lists, and prints accuracy per step', () => {
+  it('parses noise conditions and prints accuracy per step', () => {
     assert.deepEqual(parseNoiseCondition('white@0'), { type: 'white', snrDb: 0, seed: 0 });
     assert.equal(conditionName(parseNoiseCondition('babble@-5dB')), 'noise:babble@-5dB');
     assert.equal(conditionName(), 'clean');
     assert.throws(() => parseNoiseCondition('rain@0'), /expected/);
-    assert.deepEqual(parseSentences('12-14,19'), [12, 13, 14, 19]);
+    assert.equal(noiseShift('white@0'), 'noise:white@0dB');
+    assert.equal(noiseShift('noise:babble@5dB'), 'noise:babble@5dB');
+    assert.equal(noiseShift(undefined), 'clean');
+    assert.throws(() => noiseShift('gender:F->M'), /--noise gender:F->M/);
     const summary = summarizeAccuracy([
       { condition: 'clean', method: 'ttt-all', group: 'all', optimizer: 'sgd', batch: 1, clip: 'a', step: 0, loss: 1, predicted: 0, label: 0, correct: true, ms: 10, status: 'ok', seed: 0 },
       { condition: 'clean', method: 'ttt-all', group: 'all', optimizer: 'sgd', batch: 1, clip: 'a', step: 1, loss: 1, predicted: 1, label: 0, correct: false, ms: 5, status: 'ok', seed: 0 },
     ]);
     const table = formatAccuracyTable(summary, ['ttt-all']);
     assert.match(table, /^step\s+ttt-all\n0\s+1\.000\n1\s+0\.000\nms\/step\/clip\s+10\.0\ndiverged\s+0$/);
+  });
+});
+
+describe('ttt command: a one-unit experiment', () => {
+  const flags = (extra: Partial<TttCommandFlags> = {}): TttCommandFlags => ({ checkpoint: 'models/mae-tiny', group: 'all,bias', seed: 0, task: 'label', ...extra });
+
+  it('turns flags into one task under one shift with no-ttt, a method per group and batched BitFit of vector groups', () => {
+    const config = tttExperiment(flags({ noise: 'white@5', batch: 4, steps: 3, lr: 0.01, maskRatio: 0.5, limit: 7 }));
+    assert.deepEqual(config.tasks, [{ task: 'label', shifts: ['noise:white@5dB'], maxTest: 7 }]);
+    assert.deepEqual(config.methods.map((m) => m.name), ['no-ttt', 'ttt-all', 'ttt-bias', 'ttt-bias-batched-B4']);
+    assert.deepEqual(config.ttt, { steps: 3, learningRate: 0.01, mask: { ratio: 0.5 } });
+  });
+
+  it('refuses bad values with the config schema before any corpus is built', () => {
+    assert.throws(() => tttExperiment(flags({ maskRatio: 1 })), /ttt-speech ttt[\s\S]*mask\.ratio[\s\S]*\(0, 1\)/);
+    assert.throws(() => tttExperiment(flags({ maskRatio: 0 })), /mask ratio must be in \(0, 1\)/);
+    assert.throws(() => tttExperiment(flags({ group: 'all,weights' })), /group/);
+    assert.throws(() => tttExperiment(flags({ noise: 'rain@x' })), /rain@x/);
+    assert.throws(() => tttExperiment(flags({ steps: -1 })), /ttt\.steps/);
+  });
+
+  it('stops on a missing checkpoint before building a corpus', async () => {
+    const data = join(tmpdir(), `never-built-${process.pid}`);
+    await assert.rejects(runTtt(flags({ checkpoint: join(tmpdir(), 'no-such-checkpoint'), data })), /--checkpoint .*no checkpoint there/);
+    assert.equal(existsSync(data), false);
+  });
+
+  it('gives the same rows as `run` of the same experiment (one head protocol, one split)', async function () {
+    this.timeout(600_000);
+    await fullCorpus();
+    const dir = mkdtempSync(join(tmpdir(), 'ttt-cli-'));
+    try {
+      const given = flags({ checkpoint: join(ROOT, 'models', 'mae-tiny'), data: FULL_CORPUS_DIR, noise: 'white@5', steps: 1, limit: 3, group: 'bias', out: join(dir, 'cli') });
+      const printed = await runTtt(given);
+      assert.match(printed, /condition\s+label\/noise:white@5dB · 3 test clips/);
+      await runExperiment(tttExperiment(given), { out: join(dir, 'run') });
+      const outcome = (r: TttRow) => `${r.condition}|${r.method}|${r.clip}|${r.step}|${r.predicted}|${r.loss}`;
+      const cli = readResults(join(dir, 'cli', 'results.csv')).map(outcome).sort();
+      assert.equal(cli.length, 3 * (1 + 2));
+      assert.deepEqual(cli, readResults(join(dir, 'run', 'results.csv')).map(outcome).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

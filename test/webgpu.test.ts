@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { formatAdapter, isSoftwareAdapter, type GpuAdapterInfo } from '../lib/backend/index.js';
 import { createModel, disposeModel, forwardLoss, multiHeadAttention, poolTokens } from '../lib/model/index.js';
 import { createRng } from '../lib/util/index.js';
-import { createPassContext, encoderGroup } from '../lib/ttt/index.js';
+import { createPassContext, encoderGroup, readResults, type TttRow } from '../lib/ttt/index.js';
+import { resolveExperimentConfig, runExperiment } from '../lib/experiment/index.js';
+import { FULL_CORPUS_DIR, ROOT, fullCorpus } from './helpers/corpus.js';
 import { kernelsPerStep, parityProbe, syncRunnerTraces, type ParityResult } from './helpers/gpu-parity.js';
 import { MICRO } from './helpers/models.js';
 
@@ -201,5 +203,53 @@ describe('WebGPU backend', () => {
       `      webgpu on ${formatAdapter(gpu.adapter)}: loss error ${lossError.toExponential(1)}, worst gradient ${worst.error.toExponential(1)} (${worst.name}), ` +
         `${gpu.kernels.B1} kernels and ${gpu.uploads.B1} uploads per step at B = 1 and 8, ${gpu.msPerStep.toFixed(0)} ms per BitFit step at B = 2`,
     );
+  });
+
+  it('runs an experiment to the end (ridge head, no-ttt, ttt-all, batched BitFit) with the summary of a wasm run', async function () {
+    this.timeout(600_000);
+    await fullCorpus();
+    const dir = mkdtempSync(join(tmpdir(), 'ttt-webgpu-run-'));
+    try {
+      const config = {
+        name: 'webgpu-run',
+        corpus: { offline: { preset: 'full', seed: 1, dir: FULL_CORPUS_DIR } },
+        checkpoint: join(ROOT, 'models', 'mae-tiny'),
+        tasks: [{ task: 'label', shifts: ['noise:white@5dB'], maxTest: 2, maxTrain: 12 }],
+        methods: [{ name: 'no-ttt' }, { name: 'ttt-all', group: 'all' }, { name: 'ttt-bitfit-B2', group: 'bias', batch: 2 }],
+        ttt: { steps: 1 },
+        head: { kind: 'ridge' },
+        seed: 0,
+      };
+      const path = join(dir, 'config.json');
+      writeFileSync(path, JSON.stringify(config));
+      const run = spawnSync(process.execPath, ['bin/ttt-speech.mjs', 'run', path, '--out', join(dir, 'webgpu')], {
+        env: { ...process.env, TTT_SPEECH_BACKEND: 'webgpu', TTT_SPEECH_PROGRESS: 'off', EGL_PLATFORM: process.env.EGL_PLATFORM ?? 'surfaceless', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmpdir() },
+        encoding: 'utf8',
+        timeout: 540_000,
+      });
+      if (run.status !== 0 && /no WebGPU adapter|could not be loaded/.test(run.stderr)) {
+        if (process.env[REQUIRE_ENV]) assert.fail(`${REQUIRE_ENV} is set but no WebGPU adapter could be had: ${run.stderr.slice(-500)}`);
+        this.skip();
+      }
+      assert.equal(run.status, 0, `the webgpu run failed (status ${run.status}, signal ${run.signal}):\n${run.stderr.slice(-3000)}`);
+      const wasm = await runExperiment(resolveExperimentConfig(config), { out: join(dir, 'wasm') });
+      const recorded = JSON.parse(readFileSync(join(dir, 'webgpu', 'config.json'), 'utf8')) as { backend?: string; diagnostics?: string };
+      assert.equal(recorded.backend, 'webgpu');
+      assert.match(recorded.diagnostics ?? '', /not recorded/);
+      const outcome = (r: TttRow) => `${r.condition}|${r.method}|${r.clip}|${r.step}|${r.predicted}`;
+      const gpuRows = readResults(join(dir, 'webgpu', 'results.csv'));
+      const wasmRows = readResults(join(dir, 'wasm', 'results.csv'));
+      assert.equal(gpuRows.length, wasmRows.length);
+      assert.equal(gpuRows.length, 2 * (1 + 2 + 2));
+      // Float32 sums in another order may flip a near-tie: allow one clip per condition, as the summary comparison does.
+      const differing = gpuRows.map(outcome).filter((key) => !wasmRows.map(outcome).includes(key));
+      assert.ok(differing.length <= 1, `rows that differ from wasm: ${differing.join(', ')}`);
+      for (const row of gpuRows) {
+        const twin = wasmRows.find((w) => w.method === row.method && w.clip === row.clip && w.step === row.step)!;
+        assert.ok(Math.abs(row.loss - twin.loss) <= 1e-3 * Math.abs(twin.loss) || !Number.isFinite(twin.loss), `${row.method} ${row.clip} step ${row.step}: loss ${row.loss} on webgpu, ${twin.loss} on wasm`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -27,6 +27,6 @@ export {
   torchReferenceScript,
 } from './torch.js';
 export type { TorchCaseResult, TorchPython, TorchReferenceOutput, TorchRunOptions } from './torch.js';
-export { DEFAULT_BENCH_OUT, repeatSpec, runBench } from './run.js';
+export { DEFAULT_BENCH_OUT, DEFAULT_REPEATS, repeatSpec, runBench } from './run.js';
 export type { BenchEntry, BenchInfo, BenchOptions, BenchReport, BenchRun, CaseTiming } from './run.js';
 export { formatBenchTable } from './format.js';

@@ -102,10 +102,16 @@ export interface BenchRun {
 /** The default report file, relative to the working directory. */
 export const DEFAULT_BENCH_OUT = join('runs', 'bench', 'latest.json');
 
+/** Warm-up and timed runs per case when the options name none: a full run, and a `quick` one. */
+export const DEFAULT_REPEATS: Readonly<{ full: RepeatSpec; quick: RepeatSpec }> = Object.freeze({
+  full: Object.freeze({ warmup: 2, repeats: 10 }),
+  quick: Object.freeze({ warmup: 1, repeats: 3 }),
+});
+
 /** Repeats and warm-up from the options. */
 export function repeatSpec(options: Pick<BenchOptions, 'quick' | 'repeats' | 'warmup'>): RepeatSpec {
-  const quick = options.quick === true;
-  return { warmup: options.warmup ?? (quick ? 1 : 2), repeats: options.repeats ?? (quick ? 3 : 10) };
+  const defaults = options.quick === true ? DEFAULT_REPEATS.quick : DEFAULT_REPEATS.full;
+  return { warmup: options.warmup ?? defaults.warmup, repeats: options.repeats ?? defaults.repeats };
 }
 
 function machineInfo(): BenchInfo['machine'] {

@@ -10,15 +10,22 @@ import * as YAML from 'yaml';
 import { z } from 'zod';
 import { TTT_OPTIMIZERS } from '../ttt/index.js';
 import { TTA_METHODS, resolveTtaSettings, type TtaMethodName, type TtaSettingsInput } from '../tta/index.js';
-import { MASK_STRATEGIES } from '../model/index.js';
+import { MASK_STRATEGIES, maskRatioProblem, type MaskStrategy } from '../model/index.js';
 import { parseShift } from '../shifts/index.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 
-const maskSchema = z.strictObject({
-  strategy: z.enum(MASK_STRATEGIES as unknown as [string, ...string[]]).optional(),
-  ratio: z.number().min(0).lt(1).optional(),
+/** A mask ratio, checked by the model's own rule (see `maskRatioProblem`). */
+const maskRatioSchema = z.number().superRefine((ratio, ctx) => {
+  const problem = maskRatioProblem(ratio);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** How a reconstruction loss masks its input: strategy and ratio (configs of runs and of pre-training). */
+export const maskSchema = z.strictObject({
+  strategy: z.enum(MASK_STRATEGIES as unknown as [MaskStrategy, ...MaskStrategy[]]).optional(),
+  ratio: maskRatioSchema.optional(),
 });
 
 /** TTT settings (see lib/ttt `TttConfig`); each may be left to its default. */
@@ -102,6 +109,16 @@ const corpusSchema = z.union([
 ]);
 
 const headSchema = z.strictObject({
+  /**
+   * `probe` (default): a linear probe trained by gradient steps with early stopping on a held-out
+   * fraction; `ridge`: a closed-form ridge probe, λ chosen by leave-one-group-out accuracy (groups:
+   * speakers for the label task, so λ is judged on unseen voices as the test is; five folds for
+   * speaker ID), the same head for the same clips every time. `epochs`, `patience`,
+   * `learningRate` and `validationFraction` apply to `probe` only, `lambdas` to `ridge` only.
+   */
+  kind: z.enum(['probe', 'ridge']).optional(),
+  /** Ridge penalties to choose from (on standardised features); default lib/train's. */
+  lambdas: z.array(z.number().positive()).min(1).optional(),
   /** Most epochs of the linear probe; default 50. */
   epochs: positiveInt.optional(),
   /** Stop after this many epochs without a better validation accuracy; default 10. */
@@ -209,8 +226,25 @@ export function resolveExperimentConfig(value: unknown, source = 'config'): Expe
       for (const key of BASELINE_KEYS) if (method[key] !== undefined) problems.push(`methods[${i}].${key}: applies only to a baseline (add method: ${TTA_METHODS.join(' | ')})`);
     }
   });
+  const head = config.head ?? {};
+  if (head.kind === 'ridge') {
+    for (const key of ['epochs', 'patience', 'learningRate', 'validationFraction'] as const) {
+      if (head[key] !== undefined) problems.push(`head.${key}: applies to kind: probe only (a ridge head has no epochs)`);
+    }
+  } else if (head.lambdas !== undefined) {
+    problems.push('head.lambdas: applies to kind: ridge only');
+  }
   config.tasks.forEach((task, i) => {
     if (new Set(task.shifts).size !== task.shifts.length) problems.push(`tasks[${i}].shifts: a shift appears twice`);
+    if (task.task === 'speaker') {
+      // Refused here, before any corpus is built: the classes of speaker ID are the training speakers themselves.
+      task.shifts.forEach((shift, j) => {
+        const kind = parseShift(shift).kind;
+        if (kind === 'gender' || kind === 'age') {
+          problems.push(`tasks[${i}].shifts[${j}]: '${shift}' tests on other speakers than it trains on, which speaker ID cannot classify; use task: label for ${kind} shifts`);
+        }
+      });
+    }
   });
   if (problems.length > 0) throw new ExperimentConfigError(source, problems);
   return {

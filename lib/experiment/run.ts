@@ -11,14 +11,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadClip } from '../audio/index.js';
 import { ensureBackend } from '../backend/index.js';
 import { buildCorpus } from '../corpus/index.js';
-import { readManifestCsv, resolveClipPath, manifestRoot, type ManifestRow } from '../data/index.js';
-import { modelInputs, type FeatureRecipe, type NormStats } from '../features/index.js';
-import { attachHead, disposeModel, loadCheckpoint, namedParameters, type MaeModel, type ParameterGroupName } from '../model/index.js';
+import { readManifestCsv, manifestRoot, type ManifestRow } from '../data/index.js';
+import { attachHead, namedParameters, type MaeModel, type ParameterGroupName } from '../model/index.js';
+import { loadPretrained, loadRowClip, type Pretrained } from '../pretrained/index.js';
 import { GENERATED_NOISES, buildShift, shiftName, parseShift, type ShiftReport, type ShiftSplit } from '../shifts/index.js';
-import { trainHead } from '../train/index.js';
+import { fitRidgeHead, trainHead } from '../train/index.js';
 import {
   DEFAULT_TTT_CONFIG,
   evaluate,
@@ -33,7 +32,7 @@ import {
   type TttClip,
   type TttConfigInput,
 } from '../ttt/index.js';
-import { packageRoot, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import { ttaMethodFactory, type TtaMethodName } from '../tta/index.js';
 import { baselineSettings, type ExperimentConfig, type ExperimentMethod, type ExperimentTttSettings } from './config.js';
 import { TwinRecorder } from './diagnostics.js';
@@ -88,6 +87,12 @@ export interface RunOptions {
   units?: readonly ExperimentUnit[];
   /** Keep what an earlier run of the same config stored in `out` (default true). */
   resume?: boolean;
+  /**
+   * Folder of trained heads, keyed by checkpoint, task, training clips, head settings and seed;
+   * default `<out>/heads`. A sweep gives all its runs one folder, so variants that differ only in
+   * TTT settings train each head once.
+   */
+  headCache?: string;
   /** Passed to `evaluate` (tests use them to interrupt a run). */
   hooks?: EvaluateOptions['hooks'];
   /** Called when a unit starts, with its split's report. */
@@ -125,13 +130,6 @@ function isTaskRow(row: ManifestRow): boolean {
   return (row.extra.role ?? 'task') === 'task';
 }
 
-function resolveCheckpoint(path: string): string {
-  if (existsSync(path)) return resolve(path);
-  // The shipped model is found from anywhere, e.g. a notebook's folder.
-  const inPackage = join(packageRoot(), path);
-  return existsSync(inPackage) ? inPackage : resolve(path);
-}
-
 function tttInput(settings: ExperimentTttSettings | undefined): TttConfigInput {
   return (settings ?? {}) as TttConfigInput;
 }
@@ -159,8 +157,8 @@ function headKey(split: ShiftSplit, config: ExperimentConfig, checkpoint: string
 }
 
 /** Trains the unit's head, or loads the one stored for the same training set. */
-async function prepareHead(model: MaeModel, split: ShiftSplit, inputsOf: (rows: readonly ManifestRow[]) => Promise<Float32Array[]>, config: ExperimentConfig, out: string, checkpoint: string): Promise<string> {
-  const path = join(out, 'heads', `${headKey(split, config, checkpoint)}.json`);
+async function prepareHead(model: MaeModel, split: ShiftSplit, inputsOf: (rows: readonly ManifestRow[]) => Promise<Float32Array[]>, config: ExperimentConfig, headCache: string, checkpoint: string): Promise<string> {
+  const path = join(headCache, `${headKey(split, config, checkpoint)}.json`);
   const numClasses = split.labels.length;
   if (existsSync(path)) {
     const stored = JSON.parse(readFileSync(path, 'utf8')) as { values: Record<string, { shape: number[]; data: number[] }> };
@@ -175,21 +173,35 @@ async function prepareHead(model: MaeModel, split: ShiftSplit, inputsOf: (rows: 
   }
   const inputs = await inputsOf(split.train);
   const labels = split.train.map((row) => split.labels.indexOf(split.labelOf(row)));
-  const result = await trainHead(model, inputs, labels, {
-    mode: 'linear-probe',
-    seed: config.seed,
-    head: { numClasses },
-    epochs: config.head.epochs,
-    patience: config.head.patience,
-    learningRate: config.head.learningRate,
-    validationFraction: config.head.validationFraction,
-  });
+  let fit: Record<string, unknown>;
+  let note: string;
+  if (config.head.kind === 'ridge') {
+    // Label task: λ is judged on held-out speakers, as the test clips come from unseen voices.
+    const groups = split.task === 'label' ? split.train.map((row) => row.speaker) : undefined;
+    const result = await fitRidgeHead(model, inputs, labels, { numClasses, groups, lambdas: config.head.lambdas });
+    fit = { lambda: result.lambda, cvAccuracy: result.cvAccuracy, trainAccuracy: result.trainAccuracy };
+    const cv = result.cvAccuracy.find((c) => c.lambda === result.lambda)?.accuracy ?? NaN;
+    note = `ridge probe on ${split.train.length} clean clips (λ ${result.lambda}, held-out-group accuracy ${cv.toFixed(3)})`;
+  } else {
+    const result = await trainHead(model, inputs, labels, {
+      mode: 'linear-probe',
+      seed: config.seed,
+      head: { numClasses },
+      epochs: config.head.epochs,
+      patience: config.head.patience,
+      learningRate: config.head.learningRate,
+      validationFraction: config.head.validationFraction,
+    });
+    fit = { bestValidationAccuracy: result.bestValidationAccuracy, bestEpoch: result.bestEpoch };
+    note = `linear probe on ${split.train.length} clean clips (validation accuracy ${result.bestValidationAccuracy.toFixed(3)} at epoch ${result.bestEpoch})`;
+  }
   const values: Record<string, { shape: number[]; data: number[] }> = {};
   for (const [name, variable] of namedParameters(model)) {
-    if (name.startsWith('head.')) values[name] = { shape: variable.shape, data: Array.from(variable.dataSync()) };
+    // Read asynchronously: the webgpu backend has no synchronous read in Node.
+    if (name.startsWith('head.')) values[name] = { shape: variable.shape, data: Array.from(await variable.data()) };
   }
-  writeJsonAtomic(path, { task: split.task, labels: split.labels, trainClips: split.train.length, bestValidationAccuracy: result.bestValidationAccuracy, bestEpoch: result.bestEpoch, values });
-  return `linear probe on ${split.train.length} clean clips (validation accuracy ${result.bestValidationAccuracy.toFixed(3)} at epoch ${result.bestEpoch})`;
+  writeJsonAtomic(path, { task: split.task, labels: split.labels, trainClips: split.train.length, ...fit, values });
+  return note;
 }
 
 /**
@@ -202,28 +214,25 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   const started = Date.now();
   await ensureBackend();
   const out = resolve(options.out ?? join('runs', config.name));
+  const headCache = resolve(options.headCache ?? join(out, 'heads'));
   if (options.resume === false) {
     // Start afresh once for the whole run: evaluate's own `resume: false` would empty the results of the units before it.
-    for (const name of ['results.csv', 'summary.csv', 'diagnostics.csv', 'config.json', 'report.html', 'heads']) rmSync(join(out, name), { recursive: true, force: true });
+    for (const name of ['results.csv', 'summary.csv', 'diagnostics.csv', 'config.json', 'report.html']) rmSync(join(out, name), { recursive: true, force: true });
+    // A shared head folder (a sweep's) holds other runs' heads too; only this run's own is emptied.
+    if (headCache === join(out, 'heads')) rmSync(headCache, { recursive: true, force: true });
   }
   mkdirSync(out, { recursive: true });
   const units = shardItems(options.units ?? experimentUnits(config), options.shard);
   const data = await experimentData(config);
   const root = manifestRoot(data.manifestPath);
-  const checkpoint = resolveCheckpoint(config.checkpoint);
-  const { model, config: stored, tensors } = loadCheckpoint<FeatureRecipe, NormStats>(checkpoint);
-  tf.dispose([...tensors.values()]);
-  if (!stored.features || !stored.normStats) {
-    disposeModel(model);
-    throw new Error(`${checkpoint}: the checkpoint has no feature recipe or normalisation statistics; it cannot prepare inputs`);
-  }
-  const recipe = stored.features;
-  const normStats = stored.normStats;
+  // The clean-twin diagnostic reads tensors inside TTT's synchronous hooks, which webgpu cannot do in Node.
+  const diagnosticsSkipped = tf.getBackend() === 'webgpu' && config.diagnostics !== false;
+  const pretrained = loadPretrained(config.checkpoint);
+  const { model, dir: checkpoint } = pretrained;
   const babbleRows = data.rows.filter((row) => row.extra.role === 'babble');
   let babbleTalkers: Float32Array[] | undefined;
-  const samplesOf = async (row: ManifestRow) => (await loadClip(resolveClipPath(row, root))).samples;
-  const inputsOf = async (rows: readonly ManifestRow[]) =>
-    modelInputs(await Promise.all(rows.map(samplesOf)), recipe, normStats, model.config.inputFrames, rows.map((row) => row.path));
+  const samplesOf = async (row: ManifestRow) => (await loadRowClip(row, root)).samples;
+  const inputsOf = (rows: readonly ManifestRow[]) => pretrained.inputsOf(rows, { root });
   const reports: Record<string, ShiftReport> = {};
   let newRows = 0;
   try {
@@ -231,7 +240,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
       const split = buildShift(data.rows, parseShift(unit.shift), { task: unit.task, seed: config.seed, maxTest: unit.maxTest, maxTrain: unit.maxTrain, filter: isTaskRow });
       reports[unit.condition] = split.report;
       options.onUnit?.({ unit, index, total: units.length, report: split.report });
-      const headNote = await prepareHead(model, split, inputsOf, config, out, checkpoint);
+      const headNote = await prepareHead(model, split, inputsOf, config, headCache, checkpoint);
       const noise = split.noise;
       if (noise && !(GENERATED_NOISES as readonly string[]).includes(noise.type)) {
         throw new Error(`${unit.condition}: noise '${noise.type}' is not generated here (${GENERATED_NOISES.join(', ')}); mix a noise corpus into the clips first`);
@@ -241,15 +250,13 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
         babbleTalkers = await Promise.all((babbleRows.length > 0 ? babbleRows : split.train).map(samplesOf));
       }
       const clips = await prepareTestClips(split.test, {
+        pretrained,
         root,
-        classOf: (row) => split.labels.indexOf(split.labelOf(row as ManifestRow)),
-        recipe,
-        normStats,
-        inputFrames: model.config.inputFrames,
+        classOf: (row) => split.labels.indexOf(split.labelOf(row)),
         noise: noise ? { type: noise.type as NoiseCondition['type'], snrDb: noise.snrDb, seed: config.seed } : undefined,
         babbleTalkers,
       });
-      const twins = noise && config.diagnostics !== false ? await twinRecorder(clips, split.test, { root, recipe, normStats, model, config, condition: unit.condition, out }) : undefined;
+      const twins = noise && config.diagnostics !== false && !diagnosticsSkipped ? await twinRecorder(clips, split.test, { root, pretrained, config, condition: unit.condition, out }) : undefined;
       const result = await evaluate(clips, config.methods.map((method) => methodSpec(method, model.config.depth)), {
         model,
         config: { ...tttInput(config.ttt), seed: config.ttt.seed ?? config.seed },
@@ -258,12 +265,12 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
         resume: true,
         progressLabel: unit.condition,
         hooks: withTwinHooks(options.hooks, twins),
-        info: { experiment: config, checkpoint: config.checkpoint, checkpointPath: checkpoint, manifest: data.manifestPath, seed: config.seed, shard: options.shard ?? null, splits: reports, heads: { ...headNotes(out), [unit.condition]: headNote } },
+        info: { ...(diagnosticsSkipped ? { diagnostics: 'not recorded: the clean-twin diagnostic reads tensors synchronously, which the webgpu backend cannot do in Node' } : {}), experiment: config, checkpoint: config.checkpoint, checkpointPath: checkpoint, manifest: data.manifestPath, seed: config.seed, shard: options.shard ?? null, splits: reports, heads: { ...headNotes(out), [unit.condition]: headNote } },
       });
       newRows += result.newRows;
     }
   } finally {
-    disposeModel(model);
+    pretrained.dispose();
   }
   const resultsPath = join(out, 'results.csv');
   const rows = existsSync(resultsPath) ? readResults(resultsPath) : [];
@@ -277,10 +284,11 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
 async function twinRecorder(
   noisy: readonly TttClip[],
   rows: readonly ManifestRow[],
-  where: { root: string; recipe: FeatureRecipe; normStats: NormStats; model: MaeModel; config: ExperimentConfig; condition: string; out: string },
+  where: { root: string; pretrained: Pretrained; config: ExperimentConfig; condition: string; out: string },
 ): Promise<TwinRecorder> {
-  const { model, config } = where;
-  const clean = await prepareTestClips(rows, { root: where.root, classOf: (_, i) => noisy[i].label, recipe: where.recipe, normStats: where.normStats, inputFrames: model.config.inputFrames });
+  const { pretrained, config } = where;
+  const { model } = pretrained;
+  const clean = await prepareTestClips(rows, { pretrained, root: where.root, classOf: (_, i) => noisy[i].label });
   const steps = new Map<string, number>();
   for (const method of config.methods) {
     if (method.group === undefined || method.group === 'none') continue;

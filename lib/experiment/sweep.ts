@@ -91,7 +91,9 @@ export async function runSweep(config: ExperimentConfig, options: SweepOptions =
     const conditions = new Set(mine.filter((p) => p.variant === variant).map((p) => p.unit.condition));
     if (conditions.size === 0) continue;
     const only: ExperimentUnit[] = experimentUnits(variant.config).filter((unit) => conditions.has(unit.condition));
-    const result = await runExperiment(variant.config, { ...options, out: join(out, variant.name), shard: undefined, units: only });
+    // One head folder for every variant: a head depends on checkpoint, split, head settings and
+    // seed (its file name says so), not on TTT settings, so variants share what they can.
+    const result = await runExperiment(variant.config, { ...options, out: join(out, variant.name), shard: undefined, units: only, headCache: options.headCache ?? join(out, 'heads') });
     runs.push({ variant: variant.name, result });
   }
   return { out, variants, runs };

@@ -9,7 +9,7 @@ export { BASE_CONFIG, MODEL_PRESETS, TINY_CONFIG, patchGrid, resolveModelConfig,
 export type { ModelConfig, PatchGrid } from './config.js';
 export { patchify, unpatchify } from './patch.js';
 export { sinCosPositionEmbedding } from './posembed.js';
-export { DEFAULT_MASK_RATIO, MASK_STRATEGIES, keepShape, noMasking, randomMasking } from './masking.js';
+export { DEFAULT_MASK_RATIO, MASK_STRATEGIES, keepShape, maskRatioProblem, noMasking, randomMasking } from './masking.js';
 export { cachesConstants, deviceConstant } from './backend-traits.js';
 export type { KeepShape, MaskOptions, MaskPlan, MaskStrategy } from './masking.js';
 export { dense, gelu, layerNorm, matMul2d } from './layers.js';

@@ -63,6 +63,16 @@ export interface KeepShape {
   keptFreqRows: number;
 }
 
+/**
+ * What is wrong with a mask ratio for a reconstruction loss (pre-training, TTT), or `undefined`
+ * when nothing is: the loss needs some patches hidden and the encoder some visible, so the ratio
+ * lies in (0, 1). The one check every config, flag and run uses. (Masking itself also takes 0,
+ * nothing hidden, which forward passes without a loss use.)
+ */
+export function maskRatioProblem(ratio: number): string | undefined {
+  return typeof ratio === 'number' && ratio > 0 && ratio < 1 ? undefined : `a mask ratio must be in (0, 1) (some patches hidden, some visible), got ${String(ratio)}`;
+}
+
 function checkRatio(ratio: number): void {
   if (!(ratio >= 0 && ratio < 1)) throw new Error(`mask ratio must be in [0, 1), got ${ratio}`);
 }

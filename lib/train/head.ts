@@ -19,7 +19,7 @@ import { epochBatches, FbankStore, type FbankInput } from './data.js';
 import { choleskyInPlace } from './linalg.js';
 import { AdamW } from './optim.js';
 import { cosineLearningRate } from './schedule.js';
-import { optimizerStep } from './step.js';
+import { optimizerStepAsync } from './step.js';
 
 /** Encoder frozen (features computed once) or trained along with the head. */
 export type HeadTrainingMode = 'linear-probe' | 'finetune';
@@ -131,7 +131,7 @@ interface LogitSource {
  * least-squares probe reaches 0.39). Both transforms followed by a dense layer are a dense
  * layer, so `finish` folds them into the head's first layer and the model keeps its plain head.
  */
-function probeSource(model: MaeModel, store: FbankStore, batchSize: number, trainIndices: readonly number[], whiten: number | false): LogitSource {
+async function probeSource(model: MaeModel, store: FbankStore, batchSize: number, trainIndices: readonly number[], whiten: number | false): Promise<LogitSource> {
   const chunks: tf.Tensor2D[] = [];
   for (let start = 0; start < store.size; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, store.size - start) }, (_, i) => start + i);
@@ -149,8 +149,9 @@ function probeSource(model: MaeModel, store: FbankStore, batchSize: number, trai
   if (whiten !== false) {
     const train = tf.tidy(() => tf.gather(standardised, tf.tensor1d(trainIndices as number[], 'int32')));
     const width = train.shape[1];
-    rotation = tf.tensor2d(whiteningTransform(train.dataSync() as Float32Array, trainIndices.length, width, whiten), [width, width]);
+    const values = (await train.data()) as Float32Array;
     train.dispose();
+    rotation = tf.tensor2d(whiteningTransform(values, trainIndices.length, width, whiten), [width, width]);
   }
   const features: tf.Tensor2D = rotation ? tf.tidy(() => tf.matMul(standardised, rotation!) as tf.Tensor2D) : standardised;
   if (rotation) standardised.dispose();
@@ -220,12 +221,15 @@ function finetuneSource(model: MaeModel, store: FbankStore): LogitSource {
   return { logits: (indices) => forwardClassifier(model, store.batch(indices)), finish: () => {}, dispose: () => {} };
 }
 
-function accuracy(source: LogitSource, labels: readonly number[], indices: readonly number[], batchSize: number): number {
+/** Accuracy on `indices`; predictions are read back asynchronously, which every backend can do. */
+async function accuracy(source: LogitSource, labels: readonly number[], indices: readonly number[], batchSize: number): Promise<number> {
   if (indices.length === 0) return NaN;
   let correct = 0;
   for (let start = 0; start < indices.length; start += batchSize) {
     const batch = indices.slice(start, start + batchSize);
-    const predicted = tf.tidy(() => tf.argMax(source.logits(batch), 1).dataSync());
+    const argMax = tf.tidy(() => tf.argMax(source.logits(batch), 1));
+    const predicted = await argMax.data();
+    argMax.dispose();
     batch.forEach((index, i) => (correct += predicted[i] === labels[index] ? 1 : 0));
   }
   return correct / indices.length;
@@ -261,7 +265,7 @@ export async function trainHead(
 
   const trained = selectParameters(model, (name) => name.startsWith('head.') || (mode === 'finetune' && name.startsWith('encoder.')));
   const optimizer = new AdamW(trained, { weightDecay: options.weightDecay ?? (mode === 'finetune' ? 0.05 : 0) });
-  const source = mode === 'finetune' ? finetuneSource(model, store) : probeSource(model, store, batchSize, split.train, options.whiten ?? 1e-2);
+  const source = mode === 'finetune' ? finetuneSource(model, store) : await probeSource(model, store, batchSize, split.train, options.whiten ?? 1e-2);
   const stepsPerEpoch = Math.ceil(split.train.length / batchSize);
   const schedule = {
     learningRate: options.learningRate ?? (mode === 'finetune' ? 1e-4 : 1e-2),
@@ -282,22 +286,26 @@ export async function trainHead(
         const indices = batch.map((i) => split.train[i]);
         const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(indices.map((i) => allLabels[i]), 'int32'), numClasses));
         learningRate = cosineLearningRate(step++, schedule);
+        let predictions: tf.Tensor | undefined;
         try {
-          const { loss } = optimizerStep(
+          const { loss } = await optimizerStepAsync(
             optimizer,
             () => {
               const logits = source.logits(indices);
-              // Accuracy of the step's own predictions (before its update): no second pass over the training set.
-              const predicted = tf.argMax(logits, 1).dataSync();
-              indices.forEach((index, i) => (trainCorrect += predicted[i] === allLabels[index] ? 1 : 0));
+              // Accuracy of the step's own predictions (before its update): no second pass over the
+              // training set. Kept out of the step's tidy and read after it, asynchronously.
+              predictions = tf.keep(tf.argMax(logits, 1));
               return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
             },
             learningRate,
             options.gradientClipNorm,
           );
           lossSum += loss * indices.length;
+          const predicted = await predictions!.data();
+          indices.forEach((index, i) => (trainCorrect += predicted[i] === allLabels[index] ? 1 : 0));
         } finally {
           oneHot.dispose();
+          predictions?.dispose();
         }
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -305,7 +313,7 @@ export async function trainHead(
         epoch,
         trainLoss: lossSum / split.train.length,
         trainAccuracy: trainCorrect / split.train.length,
-        validationAccuracy: accuracy(source, allLabels, split.validation, batchSize),
+        validationAccuracy: await accuracy(source, allLabels, split.validation, batchSize),
         learningRate,
       };
       history.push(record);

@@ -117,24 +117,29 @@ function predict(map: LinearMap, Z: Float64Array, d: number, numClasses: number,
   return best;
 }
 
-function pooledFeatures(model: MaeModel, clips: readonly FbankInput[], batchSize: number): Float64Array {
+/** Mean-pooled encoder features of every clip, read back asynchronously (so this runs on webgpu too). */
+async function pooledFeatures(model: MaeModel, clips: readonly FbankInput[], batchSize: number): Promise<Float64Array> {
   const store = new FbankStore(clips, model.config.inputFrames, model.config.melBins);
   const width = model.config.embedDim;
   const out = new Float64Array(clips.length * width);
   for (let start = 0; start < store.size; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, store.size - start) }, (_, i) => start + i);
-    const values = tf.tidy(() => encodeFeatures(model, store.batch(indices), { pool: 'mean' }).dataSync());
-    out.set(values, start * width);
+    const features = tf.tidy(() => encodeFeatures(model, store.batch(indices), { pool: 'mean' }));
+    try {
+      out.set(await features.data(), start * width);
+    } finally {
+      features.dispose();
+    }
   }
   return out;
 }
 
 /**
  * Attaches a linear head fitted in closed form (see the file note) to `model` and returns the
- * penalty it chose. The standardisation is folded into the head's weights, so the model keeps a
+ * penalty it chose. Features are read back asynchronously, so it runs on every backend. The standardisation is folded into the head's weights, so the model keeps a
  * plain linear head: `((x − μ)/σ) W + b = x (W/σ) + (b − (μ/σ) W)`.
  */
-export function fitRidgeHead(model: MaeModel, clips: readonly FbankInput[], labels: readonly number[], options: RidgeHeadOptions = {}): RidgeHeadResult {
+export async function fitRidgeHead(model: MaeModel, clips: readonly FbankInput[], labels: readonly number[], options: RidgeHeadOptions = {}): Promise<RidgeHeadResult> {
   const n = clips.length;
   if (n === 0 || labels.length !== n) throw new Error(`ridge head: ${n} clips and ${labels.length} labels; need the same number, at least one`);
   const numClasses = options.numClasses ?? Math.max(...labels) + 1;
@@ -145,7 +150,7 @@ export function fitRidgeHead(model: MaeModel, clips: readonly FbankInput[], labe
   const groups = options.groups ?? labels.map((_, i) => i % 5);
   if (groups.length !== n) throw new Error(`ridge head: ${groups.length} groups for ${n} clips`);
   const d = model.config.embedDim;
-  const Z = pooledFeatures(model, clips, options.batchSize ?? 32);
+  const Z = await pooledFeatures(model, clips, options.batchSize ?? 32);
   const mean = new Float64Array(d);
   const sd = new Float64Array(d);
   for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) mean[i] += Z[r * d + i] / n;

@@ -1,12 +1,11 @@
 /**
- * Test clips from a manifest: load each file, optionally add noise at an SNR, and turn it
- * into a model input with the recipe the model was trained with (fbank, pad or crop,
- * normalise with the training statistics). The result is what every TTT runner takes.
+ * Test clips from manifest rows: load each file, optionally add noise at an SNR, and turn it
+ * into a model input with the recipe the model was trained with (lib/pretrained replays the
+ * checkpoint's fbank, pad or crop and normalisation). The result is what every TTT runner takes.
  */
-import { dirname, isAbsolute, join } from 'node:path';
-import { addNoise, loadClip, type NoiseType } from '../audio/index.js';
-import { readManifest, type ManifestRow } from '../corpus/index.js';
-import { modelInputs, type FeatureRecipe, type NormStats } from '../features/index.js';
+import { addNoise, type NoiseType } from '../audio/index.js';
+import { manifestRoot, readManifestCsv, type ManifestRow } from '../data/index.js';
+import { loadRowClip, type ClipRow, type Pretrained } from '../pretrained/index.js';
 import { deriveSeed } from '../util/index.js';
 import type { TttClip } from './types.js';
 
@@ -33,31 +32,27 @@ export function parseNoiseCondition(text: string, seed = 0): NoiseCondition {
 
 /** Which clips of a manifest to test on, and how. */
 export interface ManifestClipSpec {
-  /** Path of a manifest in the offline corpus format; clip paths are relative to its folder. */
+  /** Path of a manifest in lib/data's format (any corpus, the offline one included); relative clip paths start from its folder. */
   manifest: string;
+  /** The model whose inputs to make (see lib/pretrained). */
+  pretrained: Pick<Pretrained, 'inputsOf'>;
   /** Class names in the order of the head's outputs. */
   labels: readonly string[];
-  /** A row's class name; default its `label` column (the speaking style). */
+  /** A row's class name; default its `label` column. */
   labelOf?: (row: ManifestRow) => string;
-  /** Default: every `task` row. */
+  /** Default: every row whose `role` (an extra column of the offline corpus) is `task` or absent. */
   filter?: (row: ManifestRow) => boolean;
-  /** How the model's inputs were made in training (stored with its checkpoint). */
-  recipe: FeatureRecipe;
-  normStats: NormStats;
-  /** Frames of the model input. */
-  inputFrames: number;
   noise?: NoiseCondition;
 }
 
 /** How {@link prepareTestClips} turns rows into model inputs. */
-export interface PrepareClipsOptions {
+export interface PrepareClipsOptions<R extends ClipRow> {
+  /** The model whose inputs to make. */
+  pretrained: Pick<Pretrained, 'inputsOf'>;
   /** Folder that relative clip paths start from (the manifest's folder). */
   root: string;
   /** Class index of each row (its position in the head's outputs). */
-  classOf: (row: { path: string }, index: number) => number;
-  recipe: FeatureRecipe;
-  normStats: NormStats;
-  inputFrames: number;
+  classOf: (row: R, index: number) => number;
   noise?: NoiseCondition;
   /** Clips of talkers never tested, for babble noise. */
   babbleTalkers?: readonly Float32Array[];
@@ -66,29 +61,32 @@ export interface PrepareClipsOptions {
 /**
  * Loads rows' clips, adds the noise (each clip's from `deriveSeed(noise.seed, path)`, so a
  * clip gets the same noise whichever run or set it is in) and makes model inputs; ids are the
- * rows' paths. Every way of testing clips (manifest specs, experiment shifts) goes through here.
+ * rows' paths. Every way of testing clips (manifest specs, experiment shifts, notebooks) goes through here.
  */
-export async function prepareTestClips(rows: readonly { path: string }[], options: PrepareClipsOptions): Promise<TttClip[]> {
+export async function prepareTestClips<R extends ClipRow>(rows: readonly R[], options: PrepareClipsOptions<R>): Promise<TttClip[]> {
   const { noise, babbleTalkers } = options;
   if (noise?.type === 'babble' && (!babbleTalkers || babbleTalkers.length === 0)) {
     throw new Error('babble noise needs clips of talkers who are never tested (babbleTalkers)');
   }
-  const resolvePath = (path: string) => (isAbsolute(path) ? path : join(options.root, path));
-  const samples: Float32Array[] = [];
-  for (const row of rows) {
-    let clip = await loadClip(resolvePath(row.path));
-    if (noise) clip = addNoise(clip, { type: noise.type, snrDb: noise.snrDb, seed: deriveSeed(noise.seed ?? 0, row.path), babbleTalkers: babbleTalkers as Float32Array[] | undefined });
-    samples.push(clip.samples);
-  }
-  const inputs = modelInputs(samples, options.recipe, options.normStats, options.inputFrames, rows.map((row) => row.path));
+  const inputs = await options.pretrained.inputsOf(rows, {
+    root: options.root,
+    transform: noise
+      ? (clip, row) => addNoise(clip, { type: noise.type, snrDb: noise.snrDb, seed: deriveSeed(noise.seed ?? 0, row.path), babbleTalkers: babbleTalkers as Float32Array[] | undefined })
+      : undefined,
+  });
   return rows.map((row, i) => ({ id: row.path, fbank: inputs[i], label: options.classOf(row, i) }));
+}
+
+/** Whether a row is task speech: not noise material (the offline corpus's babble talkers, its pre-training pool). */
+function isTaskRow(row: ManifestRow): boolean {
+  return (row.extra.role ?? 'task') === 'task';
 }
 
 /** Loads and prepares the clips a spec selects; ids are the manifest paths. */
 export async function loadTestClips(spec: ManifestClipSpec): Promise<TttClip[]> {
-  const root = dirname(spec.manifest);
-  const all = readManifest(spec.manifest);
-  const rows = all.filter(spec.filter ?? ((row) => row.role === 'task'));
+  const root = manifestRoot(spec.manifest);
+  const all = readManifestCsv(spec.manifest);
+  const rows = all.filter(spec.filter ?? isTaskRow);
   if (rows.length === 0) throw new Error(`no clips of ${spec.manifest} pass the filter`);
   const labelOf = spec.labelOf ?? ((row: ManifestRow) => row.label);
   const labels = rows.map((row) => {
@@ -96,8 +94,8 @@ export async function loadTestClips(spec: ManifestClipSpec): Promise<TttClip[]> 
     if (label < 0) throw new Error(`${row.path}: label '${labelOf(row)}' is not one of ${spec.labels.join(', ')}`);
     return label;
   });
-  const babbleRows = spec.noise?.type === 'babble' ? all.filter((row) => row.role === 'babble') : [];
+  const babbleRows = spec.noise?.type === 'babble' ? all.filter((row) => row.extra.role === 'babble') : [];
   if (spec.noise?.type === 'babble' && babbleRows.length === 0) throw new Error(`babble noise needs babble-speaker clips; ${spec.manifest} has none`);
-  const babbleTalkers = await Promise.all(babbleRows.map(async (row) => (await loadClip(isAbsolute(row.path) ? row.path : join(root, row.path))).samples));
-  return prepareTestClips(rows, { root, classOf: (_, i) => labels[i], recipe: spec.recipe, normStats: spec.normStats, inputFrames: spec.inputFrames, noise: spec.noise, babbleTalkers });
+  const babbleTalkers = await Promise.all(babbleRows.map(async (row) => (await loadRowClip(row, root)).samples));
+  return prepareTestClips(rows, { pretrained: spec.pretrained, root, classOf: (_, i) => labels[i], noise: spec.noise, babbleTalkers });
 }

@@ -14,7 +14,7 @@
  *   {@link DEFAULT_LEARNING_RATES} for the values and how they were chosen.
  * - No weight decay: a few steps from trained weights leave nothing for decay to regularise.
  */
-import { DEFAULT_MASK_RATIO, MASK_STRATEGIES, type MaskStrategy } from '../model/index.js';
+import { DEFAULT_MASK_RATIO, MASK_STRATEGIES, maskRatioProblem, type MaskStrategy } from '../model/index.js';
 
 /** The optimizers TTT can use. */
 export type TttOptimizerName = 'sgd' | 'adamw';
@@ -136,7 +136,8 @@ export function validateTttConfig(config: TttConfig): void {
   if (!MASK_STRATEGIES.includes(config.mask.strategy)) {
     throw new Error(`TTT config mask.strategy must be one of ${MASK_STRATEGIES.join(', ')}, got '${String(config.mask.strategy)}'`);
   }
-  if (!(config.mask.ratio > 0 && config.mask.ratio < 1)) throw new Error(`TTT config mask.ratio must be in (0, 1), got ${config.mask.ratio}`);
+  const ratioProblem = maskRatioProblem(config.mask.ratio);
+  if (ratioProblem) throw new Error(`TTT config mask.ratio: ${ratioProblem}`);
   if (!(config.maxLossRatio > 1)) throw new Error(`TTT config maxLossRatio must be > 1, got ${config.maxLossRatio}`);
   if (!Number.isInteger(config.seed) || config.seed < 0) throw new Error(`TTT config seed must be an integer ≥ 0, got ${config.seed}`);
 }

@@ -19,7 +19,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { BACKEND_ENV } from '../../backend/index.js';
-import { benchCaseNames, formatBenchTable, runBench, type BenchOptions } from '../../bench/index.js';
+import { DEFAULT_REPEATS, benchCaseNames, formatBenchTable, runBench, type BenchOptions } from '../../bench/index.js';
 import { nonNegativeInteger, positiveInteger, seedArgument } from '../arguments.js';
 
 /** Flags of the `bench` sub-command. */
@@ -75,8 +75,8 @@ export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
     .description('time fbank, forward, TTT steps and a pre-training step on the shipped model, next to a PyTorch reference; writes runs/bench/latest.json')
-    .option('--repeats <n>', 'timed runs per case; the median is reported (default 10, 3 with --quick)', positiveInteger)
-    .option('--warmup <n>', 'untimed runs before them (default 2, 1 with --quick)', nonNegativeInteger)
+    .option('--repeats <n>', `timed runs per case; the median is reported (default ${DEFAULT_REPEATS.full.repeats}, ${DEFAULT_REPEATS.quick.repeats} with --quick)`, positiveInteger)
+    .option('--warmup <n>', `untimed runs before them (default ${DEFAULT_REPEATS.full.warmup}, ${DEFAULT_REPEATS.quick.warmup} with --quick)`, nonNegativeInteger)
     .option('--quick', 'few runs: a smoke test, not a measurement')
     .option('--cases <list>', `comma-separated case names or prefixes (default all: ${benchCaseNames().join(', ')})`)
     .option('--checkpoint <dir>', 'model checkpoint (default: the shipped models/mae-tiny)')

@@ -102,7 +102,10 @@ export async function fbankCommandOutput(file: string, flags: FbankCommandFlags)
 export function registerFbankCommand(program: Command): void {
   program
     .command('fbank')
-    .description('Print the Kaldi-compatible log-mel fbank of a WAV file (AudioMAE defaults: 128 bins, 25 ms povey window, 10 ms hop).')
+    .description(
+      `Print the Kaldi-compatible log-mel fbank of a WAV file (AudioMAE defaults: ${DEFAULT_FBANK_OPTIONS.melBins} bins, ` +
+        `${DEFAULT_FBANK_OPTIONS.frameLengthMs} ms ${DEFAULT_FBANK_OPTIONS.windowType} window, ${DEFAULT_FBANK_OPTIONS.frameShiftMs} ms hop).`,
+    )
     .argument('<file.wav>', 'audio file; stereo is averaged to mono, other sample rates are resampled to 16 kHz')
     .option('--json', 'print { "options", "frames", "bins", "data": [frames][bins] } as JSON')
     .option('--bins <n>', 'number of mel bins', positiveInteger, DEFAULT_FBANK_OPTIONS.melBins)

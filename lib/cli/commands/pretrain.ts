@@ -42,11 +42,8 @@ import {
   type ModelConfig,
 } from '../../model/index.js';
 import { pretrainMae, type PretrainState } from '../../train/index.js';
+import { maskSchema } from '../../experiment/index.js';
 
-const maskSchema = z.strictObject({
-  strategy: z.enum(['random', 'time', 'frequency', 'time+frequency'] as const satisfies readonly MaskStrategy[]).optional(),
-  ratio: z.number().min(0).lt(1).optional(),
-});
 
 /** The config file of `pretrain`. */
 export const pretrainConfigSchema = z.strictObject({
