@@ -20,7 +20,7 @@ a figure covers the call's GPU work. Masks are drawn on the CPU and uploaded, as
 
 Every choice mirrors lib/: weights stored [in, out]; fused qkv laid out [q | k | v] with
 heads of consecutive columns; pre-norm blocks, exact (erf) GELU, LayerNorm eps from the
-config; visible patches are selected before the patch embedding (lib/model/vit.ts does);
+config; visible patches are selected before the patch embedding (lib/model/encoder.ts does);
 mask tokens appended and un-shuffled by a gather; loss = MSE over hidden patches, per clip.
 TTT: SGD momentum 0.9, lr 5e-3 (all) / 0.2 (bias); the decoder and every matrix outside the
 trained group are frozen (requires_grad False), as lib/ttt caches their transposes instead.
@@ -140,7 +140,7 @@ def load_parameters(folder, cfg, generator):
 
 
 def sincos_position_embedding(width, time_patches, freq_patches):
-    """lib/model/posembed.ts: first half of a row encodes the time column, second half the frequency row."""
+    """lib/model/positions.ts: first half of a row encodes the time column, second half the frequency row."""
     out = torch.zeros(time_patches * freq_patches, width, dtype=torch.float64)
     half_width = width // 2
 

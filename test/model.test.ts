@@ -7,10 +7,8 @@ import { createRng } from '../lib/util/index.js';
 import {
   FrozenWeights,
   attachHead,
-  broadcastTokens,
   countParameters,
   createModel,
-  dense,
   disposeModel,
   encodeFeatures,
   forwardClassifier,
@@ -18,20 +16,14 @@ import {
   forwardEncoder,
   forwardLoss,
   forwardMae,
-  gelu,
   keepShape,
-  layerNorm,
   loadCheckpoint,
   loadWeights,
-  matMul2d,
-  multiHeadAttention,
   namedParameters,
   patchGrid,
   patchify,
-  permuteRows,
   randomMasking,
   restoreTokenOrder,
-  rowPermutation,
   saveCheckpoint,
   selectParameters,
   unpatchify,
@@ -39,7 +31,6 @@ import {
   type MaskStrategy,
 } from '../lib/model/index.js';
 import { MICRO } from './helpers/models.js';
-
 
 function seededTensor(shape: number[], seed: number): tf.Tensor {
   const rng = createRng(seed);
@@ -52,27 +43,6 @@ function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
   return tf.tidy(() => {
     const scale = Math.max(tf.max(tf.abs(expected)).dataSync()[0], 1e-12);
     return tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0] / scale;
-  });
-}
-
-/** Gradients of sum(f(...) · probe) with respect to every input, for a fixed random probe. */
-function probeGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], probe: tf.Tensor): tf.Tensor[] {
-  return tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), probe)))(inputs);
-}
-
-function assertGradsMatch(custom: (...xs: tf.Tensor[]) => tf.Tensor, reference: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], what: string) {
-  tf.tidy(() => {
-    const valueRef = reference(...inputs);
-    const valueCustom = custom(...inputs);
-    assert.deepEqual(valueCustom.shape, valueRef.shape);
-    assert.ok(relativeError(valueCustom, valueRef) <= 1e-5, `${what}: forward values differ`);
-    const probe = seededTensor(valueRef.shape, 99);
-    const gradsRef = probeGrads(reference, inputs, probe);
-    const gradsCustom = probeGrads(custom, inputs, probe);
-    gradsRef.forEach((g, i) => {
-      const err = relativeError(gradsCustom[i], g);
-      assert.ok(err <= 1e-4, `${what}: gradient of input ${i} has relative error ${err}`);
-    });
   });
 }
 
@@ -175,89 +145,6 @@ describe('randomMasking', () => {
   it('rejects ratios outside [0, 1) and unknown strategies', () => {
     assert.throws(() => randomMasking(grid, 1, createRng(1), { ratio: 1 }), /mask ratio/);
     assert.throws(() => keepShape(grid, 'diagonal' as MaskStrategy, 0.5), /unknown mask strategy/);
-  });
-});
-
-describe('custom gradients match autodiff', () => {
-  it('matMul2d', () => {
-    assertGradsMatch(
-      (a, b) => matMul2d(a as tf.Tensor2D, b as tf.Tensor2D),
-      (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-      [seededTensor([5, 7], 1), seededTensor([7, 3], 2)],
-      'matMul2d',
-    );
-  });
-
-  it('dense with a shared bias, a per-sample bias, and a frozen weight', () => {
-    const x = seededTensor([2, 5, 6], 3);
-    const w = seededTensor([6, 4], 4);
-    const reference = (xs: tf.Tensor, ws: tf.Tensor, bs: tf.Tensor) =>
-      tf.add(tf.reshape(tf.matMul(tf.reshape(xs, [-1, 6]), ws as tf.Tensor2D), [2, 5, 4]), bs);
-    assertGradsMatch((xs, ws, bs) => dense(xs, { weight: ws, bias: bs }), reference, [x, w, seededTensor([4], 5)], 'dense shared bias');
-    assertGradsMatch((xs, ws, bs) => dense(xs, { weight: ws, bias: bs }), reference, [x, w, seededTensor([2, 1, 4], 6)], 'dense per-sample bias');
-    const frozen = new FrozenWeights([w]);
-    try {
-      for (const bias of [seededTensor([4], 5), seededTensor([2, 1, 4], 6)]) {
-        assertGradsMatch(
-          (xs, bs) => dense(xs, { weight: w, bias: bs }, { frozen }),
-          (xs, bs) => reference(xs, w, bs),
-          [x, bias],
-          `dense frozen weight, bias [${bias.shape}]`,
-        );
-      }
-    } finally {
-      frozen.dispose();
-    }
-  });
-
-  it('layerNorm with shared and per-sample affine vectors', () => {
-    const eps = 1e-6;
-    const reference = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
-      const { mean, variance } = tf.moments(x, -1, true);
-      return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), g), b);
-    };
-    const custom = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(x, { weight: g, bias: b }, eps);
-    const x = seededTensor([3, 4, 8], 7);
-    assertGradsMatch(custom, reference, [x, seededTensor([8], 8), seededTensor([8], 9)], 'layerNorm shared');
-    assertGradsMatch(custom, reference, [x, seededTensor([3, 1, 8], 8), seededTensor([3, 1, 8], 9)], 'layerNorm per-sample');
-    assertGradsMatch(custom, reference, [x, seededTensor([8], 8), seededTensor([3, 1, 8], 9)], 'layerNorm mixed');
-  });
-
-  it('gelu', () => {
-    const reference = (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.div(x, Math.SQRT2))));
-    assertGradsMatch((x) => gelu(x), reference, [tf.mul(seededTensor([6, 10], 10), 3)], 'gelu');
-  });
-
-  it('multi-head attention', () => {
-    const [batch, tokens, heads, headDim] = [2, 5, 3, 4];
-    const width = heads * headDim;
-    const reference = (qkv: tf.Tensor) => {
-      // the textbook layout: [B, T, 3, H, hd] -> [3, B, H, T, hd]
-      const parts = tf.transpose(tf.reshape(qkv, [batch, tokens, 3, heads, headDim]), [2, 0, 3, 1, 4]);
-      const [q, k, v] = tf.unstack(parts).map((t) => tf.reshape(t, [batch * heads, tokens, headDim]) as tf.Tensor3D);
-      const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim)));
-      const out = tf.reshape(tf.matMul(p, v), [batch, heads, tokens, headDim]);
-      return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [batch * tokens, width]);
-    };
-    assertGradsMatch(
-      (qkv) => multiHeadAttention(qkv as tf.Tensor2D, batch, tokens, heads),
-      reference,
-      [tf.mul(seededTensor([batch * tokens, 3 * width], 11), 2)],
-      'attention',
-    );
-  });
-
-  it('row permutation (restore order)', () => {
-    const order = Int32Array.from([3, 0, 4, 1, 2]);
-    const perm = rowPermutation(order);
-    const onehot = tf.tensor2d(Array.from(order).flatMap((j) => Array.from({ length: 5 }, (_, c) => (c === j ? 1 : 0))), [5, 5]);
-    assertGradsMatch((x) => permuteRows(x as tf.Tensor2D, perm), (x) => tf.matMul(onehot, x as tf.Tensor2D), [seededTensor([5, 3], 12)], 'permuteRows');
-    onehot.dispose();
-    assert.throws(() => rowPermutation(Int32Array.from([0, 0, 1])), /out of range or repeated/);
-  });
-
-  it('token broadcast', () => {
-    assertGradsMatch((t) => broadcastTokens(t, [3, 4, 5]), (t) => tf.add(tf.zeros([3, 4, 5]), t), [seededTensor([1, 1, 5], 13)], 'broadcast');
   });
 });
 

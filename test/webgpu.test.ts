@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { formatAdapter, isSoftwareAdapter, type GpuAdapterInfo } from '../lib/backend/index.js';
-import { createModel, disposeModel, forwardLoss, multiHeadAttention, poolTokens } from '../lib/model/index.js';
-import { createRng } from '../lib/util/index.js';
+import { createModel, disposeModel } from '../lib/model/index.js';
 import { createPassContext, encoderGroup, readResults, type TttRow } from '../lib/ttt/index.js';
 import { resolveExperimentConfig, runExperiment } from '../lib/experiment/index.js';
+import { relativeError } from './helpers/compare.js';
 import { FULL_CORPUS_DIR, ROOT, fullCorpus } from './helpers/corpus.js';
 import { kernelsPerStep, parityProbe, syncRunnerTraces, type ParityResult } from './helpers/gpu-parity.js';
 import { MICRO } from './helpers/models.js';
@@ -27,17 +27,6 @@ const LEAK_STEPS = 200;
 /** Set (as `.ci/run` does) to fail instead of skipping when no WebGPU adapter can be had. */
 const REQUIRE_ENV = 'TTT_SPEECH_REQUIRE_WEBGPU';
 
-function relativeError(actual: readonly number[], expected: readonly number[]): number {
-  assert.equal(actual.length, expected.length);
-  let scale = 1e-12;
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  }
-  return worst / scale;
-}
-
 /** Runs the parity probe in a child process on the webgpu backend (Mesa's software renderer when there is no GPU). */
 function probeOnWebGpu(): (ParityResult & { adapter: GpuAdapterInfo }) | { skipped: string } {
   const dir = mkdtempSync(join(tmpdir(), 'ttt-webgpu-'));
@@ -54,57 +43,6 @@ function probeOnWebGpu(): (ParityResult & { adapter: GpuAdapterInfo }) | { skipp
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-function seeded(shape: number[], seed: number): tf.Tensor {
-  const rng = createRng(seed);
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 2 * rng() - 1), shape);
-}
-
-/** Values and gradients (against a fixed random probe) of `custom` and `reference` agree to `TOLERANCE`. */
-function assertSameOp(custom: (x: tf.Tensor) => tf.Tensor, reference: (x: tf.Tensor) => tf.Tensor, input: tf.Tensor, what: string): void {
-  tf.tidy(() => {
-    const expected = reference(input);
-    const probe = seeded(expected.shape, 5);
-    const grad = (f: (x: tf.Tensor) => tf.Tensor) => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), probe)))(input);
-    const error = (a: tf.Tensor, b: tf.Tensor) => relativeError(Array.from(a.dataSync()), Array.from(b.dataSync()));
-    assert.ok(error(custom(input), expected) <= 1e-5, `${what}: values differ`);
-    assert.ok(error(grad(custom), grad(reference)) <= TOLERANCE, `${what}: gradients differ`);
-  });
-}
-
-describe('GPU-friendly ops match autodiff of their textbook form', () => {
-  it('MAE loss (batch and per sample) and mean pooling, on the current backend', () => {
-    const mask = tf.tensor2d([1, 0, 1, 1, 0, 0, 0, 0], [2, 4]); // the second sample hides nothing: its loss is 0
-    const target = seeded([2, 4, 6], 1) as tf.Tensor3D;
-    const reference = (pred: tf.Tensor, perSample: boolean) => {
-      const perPatch = tf.mul(tf.mean(tf.square(tf.sub(pred, target)), -1), mask);
-      return perSample ? tf.div(tf.sum(perPatch, 1), tf.maximum(tf.sum(mask, 1), 1)) : tf.div(tf.sum(perPatch), tf.maximum(tf.sum(mask), 1));
-    };
-    for (const perSample of [false, true]) {
-      assertSameOp((p) => forwardLoss(target, p as tf.Tensor3D, mask, { perSample }), (p) => reference(p, perSample), seeded([2, 4, 6], 2), `loss perSample=${perSample}`);
-    }
-    assertSameOp((x) => poolTokens(x as tf.Tensor3D, 'mean', false), (x) => tf.mean(x, 1), seeded([3, 5, 4], 3), 'mean pooling');
-    tf.dispose([mask, target]);
-  });
-
-  it('batched multi-head attention (the layout GPUs get), on the cpu backend', async () => {
-    const previous = tf.getBackend();
-    await tf.setBackend('cpu');
-    try {
-      const [batch, tokens, heads, headDim] = [3, 5, 2, 4];
-      const width = heads * headDim;
-      const reference = (qkv: tf.Tensor) => {
-        const parts = tf.transpose(tf.reshape(qkv, [batch, tokens, 3, heads, headDim]), [2, 0, 3, 1, 4]);
-        const [q, k, v] = tf.unstack(parts).map((t) => tf.reshape(t, [batch * heads, tokens, headDim]) as tf.Tensor3D);
-        const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim)));
-        return tf.reshape(tf.transpose(tf.reshape(tf.matMul(p, v), [batch, heads, tokens, headDim]), [0, 2, 1, 3]), [batch * tokens, width]);
-      };
-      assertSameOp((qkv) => multiHeadAttention(qkv as tf.Tensor2D, batch, tokens, heads), reference, seeded([batch * tokens, 3 * width], 4), 'attention');
-    } finally {
-      await tf.setBackend(previous);
-    }
-  });
-});
 
 describe('WebGPU backend', () => {
   it('recognises software adapters by name and formats an adapter for the log', () => {

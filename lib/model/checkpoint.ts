@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { validateModelConfig, type ModelConfig } from './config.js';
+import { resolveHeadConfig, validateModelConfig, type HeadConfig, type ModelConfig } from './config.js';
 import { namedParameters } from './groups.js';
-import { attachHead, resolveHeadConfig, type HeadConfig } from './heads.js';
+import { attachHead } from './heads.js';
 import { createModel, disposeModel, type MaeModel } from './model.js';
 
 /** Identifies the format in `config.json`. */

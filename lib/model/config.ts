@@ -1,7 +1,7 @@
 /**
  * Model configuration: plain values with presets that run. `tiny` trains on a 2-core laptop
  * in minutes on the WebAssembly backend; `base` is the paper-scale ViT-B/16 AudioMAE for
- * native backends.
+ * native backends. A classifier head's shape ({@link HeadConfig}) is plain values too.
  */
 
 /** Sizes and options of the masked-autoencoder ViT. */
@@ -161,4 +161,32 @@ export function patchGrid(config: Pick<ModelConfig, 'inputFrames' | 'melBins' | 
   const timePatches = config.inputFrames / config.patchSize;
   const freqPatches = config.melBins / config.patchSize;
   return { timePatches, freqPatches, numPatches: timePatches * freqPatches, patchDim: config.patchSize ** 2 };
+}
+
+/** `linear`: one affine map; `mlp`: affine, GELU, affine. */
+export type HeadKind = 'linear' | 'mlp';
+
+/** How encoder tokens become one vector: the mean of the patch tokens, or the class token. */
+export type Pooling = 'mean' | 'cls';
+
+/** Shape of a classifier head. */
+export interface HeadConfig {
+  kind: HeadKind;
+  /** Output classes. */
+  numClasses: number;
+  /** Hidden width of the `mlp` head. */
+  hiddenDim: number;
+  pool: Pooling;
+}
+
+/** A full head config from a partial one: `linear`, mean pooling, 256 hidden units unless said otherwise. */
+export function resolveHeadConfig(spec: Partial<HeadConfig> & { numClasses: number }): HeadConfig {
+  const config: HeadConfig = { kind: 'linear', hiddenDim: 256, pool: 'mean', ...spec };
+  if (!Number.isInteger(config.numClasses) || config.numClasses < 2) {
+    throw new Error(`head numClasses must be an integer ≥ 2, got ${config.numClasses}`);
+  }
+  if (config.kind !== 'linear' && config.kind !== 'mlp') throw new Error(`head kind must be 'linear' or 'mlp', got '${String(config.kind)}'`);
+  if (config.pool !== 'mean' && config.pool !== 'cls') throw new Error(`head pool must be 'mean' or 'cls', got '${String(config.pool)}'`);
+  if (!Number.isInteger(config.hiddenDim) || config.hiddenDim <= 0) throw new Error(`head hiddenDim must be a positive integer, got ${config.hiddenDim}`);
+  return config;
 }

@@ -4,7 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { MaeModel } from './model.js';
-import { flattenParameters } from './params.js';
+import { flattenParameters } from './parameters.js';
 
 /** Every variable of the model (encoder, decoder, head) by hierarchical name, in a fixed order. */
 export function namedParameters(model: MaeModel): Map<string, tf.Variable> {

@@ -3,41 +3,60 @@
  * of the patch tokens or on the class token.
  */
 import * as tf from '@tensorflow/tfjs';
-import { deviceConstant } from './backend-traits.js';
-import { customOp } from './custom-op.js';
+import { resolveHeadConfig, type HeadConfig, type Pooling } from './config.js';
+import { forwardEncoder } from './encoder.js';
 import { createInitializer } from './init.js';
-import { dense, gelu, type ForwardContext } from './layers.js';
+import { dense, gelu, meanOverTokens, type ForwardContext } from './kernels/index.js';
 import type { MaeModel } from './model.js';
 import { patchify } from './patch.js';
-import { disposeParameters, type EncoderParams, type HeadParams } from './params.js';
-import { forwardEncoder } from './vit.js';
+import { disposeParameters, type EncoderParams, type HeadParams } from './parameters.js';
 
-/** `linear`: one affine map; `mlp`: affine, GELU, affine. */
-export type HeadKind = 'linear' | 'mlp';
-
-/** How encoder tokens become one vector: the mean of the patch tokens, or the class token. */
-export type Pooling = 'mean' | 'cls';
-
-/** Shape of a classifier head. */
-export interface HeadConfig {
-  kind: HeadKind;
-  /** Output classes. */
-  numClasses: number;
-  /** Hidden width of the `mlp` head. */
-  hiddenDim: number;
-  pool: Pooling;
+/** Options of {@link encodeFeatures} and {@link forwardClassifier}. */
+export interface ClassifierForwardOptions {
+  /** Encoder parameters to use instead of the model's own. */
+  encoder?: EncoderParams<tf.Tensor>;
+  /** Head parameters to use instead of the model's own. */
+  head?: HeadParams<tf.Tensor>;
+  /** See {@link ForwardContext}. */
+  context?: ForwardContext;
+  /** Pooling when the model has no head yet; default `mean`. */
+  pool?: Pooling;
 }
 
-/** A full head config from a partial one: `linear`, mean pooling, 256 hidden units unless said otherwise. */
-export function resolveHeadConfig(spec: Partial<HeadConfig> & { numClasses: number }): HeadConfig {
-  const config: HeadConfig = { kind: 'linear', hiddenDim: 256, pool: 'mean', ...spec };
-  if (!Number.isInteger(config.numClasses) || config.numClasses < 2) {
-    throw new Error(`head numClasses must be an integer ≥ 2, got ${config.numClasses}`);
+/** Class logits of whole fbanks through encoder, pooling and head. `[B, frames, mels] -> [B, classes]`. */
+export function forwardClassifier(model: MaeModel, fbanks: tf.Tensor3D, options: ClassifierForwardOptions = {}): tf.Tensor2D {
+  const head = options.head ?? model.params.head;
+  if (!head) throw new Error('forwardClassifier: the model has no head; call attachHead first');
+  return forwardHead(head, encodeFeatures(model, fbanks, options), options.context);
+}
+
+/** Pooled encoder features of whole (unmasked) fbanks. `[B, frames, mels] -> [B, D]`. */
+export function encodeFeatures(model: MaeModel, fbanks: tf.Tensor3D, options: ClassifierForwardOptions = {}): tf.Tensor2D {
+  const { config } = model;
+  const [, frames, mels] = fbanks.shape;
+  if (frames !== config.inputFrames || mels !== config.melBins) {
+    throw new Error(`encodeFeatures: fbanks [${fbanks.shape}] do not match the model input [B, ${config.inputFrames}, ${config.melBins}]`);
   }
-  if (config.kind !== 'linear' && config.kind !== 'mlp') throw new Error(`head kind must be 'linear' or 'mlp', got '${String(config.kind)}'`);
-  if (config.pool !== 'mean' && config.pool !== 'cls') throw new Error(`head pool must be 'mean' or 'cls', got '${String(config.pool)}'`);
-  if (!Number.isInteger(config.hiddenDim) || config.hiddenDim <= 0) throw new Error(`head hiddenDim must be a positive integer, got ${config.hiddenDim}`);
-  return config;
+  const patches = patchify(fbanks, config.patchSize); // [B, N, p²]
+  const tokens = forwardEncoder(options.encoder ?? model.params.encoder, config, model.posEmbed.encoder, patches, undefined, options.context); // [B, (1)+N, D]
+  return poolTokens(tokens, options.pool ?? model.headConfig?.pool ?? 'mean', config.clsToken);
+}
+
+/** Pools encoder output to one vector per sample. `[B, (1)+N, D] -> [B, D]`. */
+export function poolTokens(tokens: tf.Tensor3D, pool: Pooling, hasClsToken: boolean): tf.Tensor2D {
+  const [batch, length, width] = tokens.shape;
+  if (pool === 'cls') {
+    if (!hasClsToken) throw new Error("poolTokens: 'cls' pooling needs a class token");
+    return tf.reshape(tf.slice(tokens, [0, 0, 0], [batch, 1, width]), [batch, width]);
+  }
+  const patchTokens = hasClsToken ? tf.slice(tokens, [0, 1, 0], [batch, length - 1, width]) : tokens;
+  return meanOverTokens(patchTokens as tf.Tensor3D);
+}
+
+/** The head alone. `[B, D] -> [B, classes]` logits. */
+export function forwardHead(params: HeadParams<tf.Tensor>, pooled: tf.Tensor2D, context: ForwardContext = {}): tf.Tensor2D {
+  const hidden = params.hidden ? gelu(dense(pooled, params.hidden, context)) : pooled;
+  return dense(hidden, params.fc, context);
 }
 
 /**
@@ -57,65 +76,4 @@ export function attachHead(model: MaeModel, spec: Partial<HeadConfig> & { numCla
   model.params.head = params;
   model.headConfig = config;
   return params;
-}
-
-/** Pools encoder output to one vector per sample. `[B, (1)+N, D] -> [B, D]`. */
-export function poolTokens(tokens: tf.Tensor3D, pool: Pooling, hasClsToken: boolean): tf.Tensor2D {
-  const [batch, length, width] = tokens.shape;
-  if (pool === 'cls') {
-    if (!hasClsToken) throw new Error("poolTokens: 'cls' pooling needs a class token");
-    return tf.reshape(tf.slice(tokens, [0, 0, 0], [batch, 1, width]), [batch, width]);
-  }
-  const patchTokens = hasClsToken ? tf.slice(tokens, [0, 1, 0], [batch, length - 1, width]) : tokens;
-  return meanOverTokens(patchTokens as tf.Tensor3D);
-}
-
-/**
- * Mean over the token axis, `[B, T, D] -> [B, D]`, with the gradient `dy / T` spread over the
- * tokens by an add to a filled tensor: autodiff of `tf.mean` would build a tensor of ones of
- * the input's shape on the CPU and upload it on every training step of a head on a GPU.
- */
-const meanOverTokens = customOp<[tf.Tensor3D], tf.Tensor2D>((x) => {
-  const [batch, tokens, width] = x.shape;
-  return {
-    value: tf.mean(x, 1),
-    gradFunc: (dy) => tf.add(tf.fill([batch, tokens, width], 0), tf.mul(tf.reshape(dy, [batch, 1, width]), deviceConstant(1 / tokens))),
-  };
-});
-
-/** The head alone. `[B, D] -> [B, classes]` logits. */
-export function forwardHead(params: HeadParams<tf.Tensor>, pooled: tf.Tensor2D, context: ForwardContext = {}): tf.Tensor2D {
-  const hidden = params.hidden ? gelu(dense(pooled, params.hidden, context)) : pooled;
-  return dense(hidden, params.fc, context);
-}
-
-/** Options of {@link encodeFeatures} and {@link forwardClassifier}. */
-export interface ClassifierForwardOptions {
-  /** Encoder parameters to use instead of the model's own. */
-  encoder?: EncoderParams<tf.Tensor>;
-  /** Head parameters to use instead of the model's own. */
-  head?: HeadParams<tf.Tensor>;
-  /** See {@link ForwardContext}. */
-  context?: ForwardContext;
-  /** Pooling when the model has no head yet; default `mean`. */
-  pool?: Pooling;
-}
-
-/** Pooled encoder features of whole (unmasked) fbanks. `[B, frames, mels] -> [B, D]`. */
-export function encodeFeatures(model: MaeModel, fbanks: tf.Tensor3D, options: ClassifierForwardOptions = {}): tf.Tensor2D {
-  const { config } = model;
-  const [, frames, mels] = fbanks.shape;
-  if (frames !== config.inputFrames || mels !== config.melBins) {
-    throw new Error(`encodeFeatures: fbanks [${fbanks.shape}] do not match the model input [B, ${config.inputFrames}, ${config.melBins}]`);
-  }
-  const patches = patchify(fbanks, config.patchSize); // [B, N, p²]
-  const tokens = forwardEncoder(options.encoder ?? model.params.encoder, config, model.posEmbed.encoder, patches, undefined, options.context); // [B, (1)+N, D]
-  return poolTokens(tokens, options.pool ?? model.headConfig?.pool ?? 'mean', config.clsToken);
-}
-
-/** Class logits of whole fbanks through encoder, pooling and head. `[B, frames, mels] -> [B, classes]`. */
-export function forwardClassifier(model: MaeModel, fbanks: tf.Tensor3D, options: ClassifierForwardOptions = {}): tf.Tensor2D {
-  const head = options.head ?? model.params.head;
-  if (!head) throw new Error('forwardClassifier: the model has no head; call attachHead first');
-  return forwardHead(head, encodeFeatures(model, fbanks, options), options.context);
 }

@@ -2,30 +2,30 @@
  * The model: a ViT masked autoencoder on log-mel patches (AudioMAE front end) with
  * classifier heads, named parameters and checkpoints. Names follow MAE's `models_mae.py`:
  * `patchify`, `unpatchify`, `randomMasking` (`random_masking`), `forwardEncoder`,
- * `forwardDecoder`, `forwardLoss`.
+ * `forwardDecoder`, `forwardLoss`. One concept per file, in the order of `models_mae.py`:
+ * `config`, `patch`, `masking`, `positions`, `block`, `encoder`, `decoder`, `loss`, `mae`
+ * (the whole pass), `model`, `heads`, `parameters` (with `init` and `groups`), `checkpoint`.
+ * The hand-written gradients and backend-specific layouts that make it fast live in
+ * `kernels/`, each beside its textbook form; which layout a backend gets is decided there.
  * @packageDocumentation
  */
-export { BASE_CONFIG, MODEL_PRESETS, TINY_CONFIG, patchGrid, resolveModelConfig, validateModelConfig } from './config.js';
-export type { ModelConfig, PatchGrid } from './config.js';
+export { BASE_CONFIG, MODEL_PRESETS, TINY_CONFIG, patchGrid, resolveHeadConfig, resolveModelConfig, validateModelConfig } from './config.js';
+export type { HeadConfig, HeadKind, ModelConfig, PatchGrid, Pooling } from './config.js';
 export { patchify, unpatchify } from './patch.js';
-export { sinCosPositionEmbedding } from './posembed.js';
 export { DEFAULT_MASK_RATIO, MASK_STRATEGIES, keepShape, maskRatioProblem, noMasking, randomMasking } from './masking.js';
-export { cachesConstants, deviceConstant } from './backend-traits.js';
 export type { KeepShape, MaskOptions, MaskPlan, MaskStrategy } from './masking.js';
-export { dense, gelu, layerNorm, matMul2d } from './layers.js';
-export type { ForwardContext } from './layers.js';
-export { FrozenWeights } from './frozen.js';
-export { permuteRows, rowPermutation } from './gather.js';
-export type { RowPermutation } from './gather.js';
-export { broadcastTokens } from './broadcast.js';
-export { multiHeadAttention, selfAttention } from './attention.js';
-export { forwardEncoder, mlp, transformerBlock } from './vit.js';
-export { forwardDecoder, forwardLoss, forwardMae, restoreTokenOrder } from './mae.js';
-export type { LossOptions, MaeForwardOptions, MaeOutput } from './mae.js';
+export { sinCosPositionEmbedding } from './positions.js';
+export { mlp, selfAttention, transformerBlock } from './block.js';
+export { forwardEncoder } from './encoder.js';
+export { forwardDecoder, restoreTokenOrder } from './decoder.js';
+export { forwardLoss } from './loss.js';
+export type { LossOptions } from './loss.js';
+export { forwardMae } from './mae.js';
+export type { MaeForwardOptions, MaeOutput } from './mae.js';
 export { createModel, disposeModel } from './model.js';
 export type { MaeModel } from './model.js';
-export { attachHead, encodeFeatures, forwardClassifier, forwardHead, poolTokens, resolveHeadConfig } from './heads.js';
-export type { ClassifierForwardOptions, HeadConfig, HeadKind, Pooling } from './heads.js';
+export { attachHead, encodeFeatures, forwardClassifier, forwardHead, poolTokens } from './heads.js';
+export type { ClassifierForwardOptions } from './heads.js';
 export {
   countParameters,
   disposeParameters,
@@ -33,7 +33,7 @@ export {
   forEachParameter,
   mapParameters,
   withOverrides,
-} from './params.js';
+} from './parameters.js';
 export type {
   AttentionParams,
   BlockParams,
@@ -45,7 +45,7 @@ export type {
   MaeParams,
   MlpParams,
   ParamTree,
-} from './params.js';
+} from './parameters.js';
 export { namedParameters, parameterGroup, selectParameters } from './groups.js';
 export type { ParameterGroupName, ParameterPredicate } from './groups.js';
 export {
@@ -68,3 +68,18 @@ export type {
   ManifestEntry,
   ModelPart,
 } from './checkpoint.js';
+// The fast kernels that callers use directly (training and TTT pass a ForwardContext; optimizers cache constants).
+export {
+  FrozenWeights,
+  broadcastTokens,
+  cachesConstants,
+  dense,
+  deviceConstant,
+  gelu,
+  layerNorm,
+  matMul2d,
+  multiHeadAttention,
+  permuteRows,
+  rowPermutation,
+} from './kernels/index.js';
+export type { ForwardContext, RowPermutation } from './kernels/index.js';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, gaussian } from '../util/index.js';
-import type { DenseParams, LayerNormParams } from './params.js';
+import type { DenseParams, LayerNormParams } from './parameters.js';
 
 /** Makes the variables of one model from one seed. */
 export interface Initializer {

@@ -3,13 +3,12 @@
  * fixed position embeddings.
  */
 import * as tf from '@tensorflow/tfjs';
-import { patchGrid, resolveModelConfig, validateModelConfig, type ModelConfig } from './config.js';
-import type { HeadConfig } from './heads.js';
+import { patchGrid, resolveModelConfig, validateModelConfig, type HeadConfig, type ModelConfig } from './config.js';
+import { initDecoder } from './decoder.js';
+import { initEncoder } from './encoder.js';
 import { createInitializer } from './init.js';
-import { initDecoder } from './mae.js';
-import { disposeParameters, type MaeParams } from './params.js';
-import { sinCosPositionEmbedding } from './posembed.js';
-import { initEncoder } from './vit.js';
+import { disposeParameters, type MaeParams } from './parameters.js';
+import { sinCosPositionEmbedding } from './positions.js';
 
 /** A masked-autoencoder ViT with an optional classifier head. */
 export interface MaeModel {

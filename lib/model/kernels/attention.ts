@@ -1,6 +1,7 @@
 /**
- * Multi-head self-attention as one op with a hand-written gradient, in one of two layouts
- * with the same result (see `backend-traits.ts` for which backend gets which):
+ * Multi-head attention `softmax(q kᵀ/√hd) v` as one op with a hand-written gradient, in one
+ * of two layouts with the same result ({@link multiHeadAttention} picks by backend, see
+ * `backend-traits.ts`), beside its textbook form ({@link textbookMultiHeadAttention}):
  * - one (sample, head) pair at a time with rank-2 products, for wasm: there a batched
  *   (rank-3) `matMul` runs a scalar loop many times slower than the XNNPACK path that
  *   non-transposed rank-2 products take, and autodiff through per-head slices would pay a
@@ -11,10 +12,40 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deviceConstant, prefersRank2Products } from './backend-traits.js';
-import { rowBlocks } from './blocks.js';
 import { customOp } from './custom-op.js';
-import { dense, type ForwardContext } from './layers.js';
-import type { AttentionParams } from './params.js';
+import { rowBlocks } from './rows.js';
+
+/**
+ * `softmax(q kᵀ/√hd) v` for every sample and head, from a fused projection.
+ * `qkv: [B·T, 3D]` laid out `[q | k | v]`, each split into heads of `hd = D/H` consecutive
+ * columns → `[B·T, D]` (heads concatenated in order).
+ * Gradient per head, with `P` the attention weights and `S` the scaled scores:
+ * `dV = Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dQ = dS K / √hd`, `dK = dSᵀ Q / √hd`.
+ */
+export function multiHeadAttention(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
+  return prefersRank2Products() ? attentionPerHead(qkv, batch, tokens, numHeads) : attentionBatched(qkv, batch, tokens, numHeads);
+}
+
+/**
+ * {@link multiHeadAttention} as autodiff of its textbook layout, `[B, T, 3, H, hd] -> [3, B, H, T, hd]`
+ * and batched products: the reference both fast layouts are tested against.
+ */
+export function textbookMultiHeadAttention(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
+  checkQkv(qkv, batch, tokens, numHeads);
+  const width = qkv.shape[1] / 3;
+  const headDim = width / numHeads;
+  const parts = tf.transpose(tf.reshape(qkv, [batch, tokens, 3, numHeads, headDim]), [2, 0, 3, 1, 4]); // [3, B, H, T, hd]
+  const [q, k, v] = tf.unstack(parts).map((t) => tf.reshape(t, [batch * numHeads, tokens, headDim]) as tf.Tensor3D);
+  const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim))); // [B·H, T, T]
+  const out = tf.reshape(tf.matMul(p, v), [batch, numHeads, tokens, headDim]);
+  return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [batch * tokens, width]); // [B·T, D]
+}
+
+function checkQkv(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): void {
+  if (qkv.shape[0] !== batch * tokens || qkv.shape[1] % (3 * numHeads) !== 0) {
+    throw new Error(`attention: qkv [${qkv.shape}] does not hold ${batch}×${tokens} tokens of 3 × ${numHeads} heads`);
+  }
+}
 
 /** The attention layout of one layer. */
 interface HeadLayout {
@@ -36,22 +67,9 @@ function fromHeadMajor(blocks: tf.Tensor2D[], groups: number, { batch, tokens, n
   return tf.reshape(tf.transpose(grouped, [0, 2, 1, 3]), [batch * tokens, groups * numHeads * headDim]);
 }
 
-/**
- * `softmax(q kᵀ/√hd) v` for every sample and head, from a fused projection.
- * `qkv: [B·T, 3D]` laid out `[q | k | v]`, each split into heads of `hd = D/H` consecutive
- * columns → `[B·T, D]` (heads concatenated in order).
- * Gradient per head, with `P` the attention weights and `S` the scaled scores:
- * `dV = Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dQ = dS K / √hd`, `dK = dSᵀ Q / √hd`.
- */
-export function multiHeadAttention(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
-  if (qkv.shape[0] !== batch * tokens || qkv.shape[1] % (3 * numHeads) !== 0) {
-    throw new Error(`multiHeadAttention: qkv [${qkv.shape}] does not hold ${batch}×${tokens} tokens of 3 × ${numHeads} heads`);
-  }
-  return prefersRank2Products() ? attentionPerHead(qkv, batch, tokens, numHeads) : attentionBatched(qkv, batch, tokens, numHeads);
-}
-
-/** {@link multiHeadAttention} with every (sample, head) pair in one rank-4 batched product. */
-function attentionBatched(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
+/** {@link multiHeadAttention} with every (sample, head) pair in one rank-4 batched product (the GPU layout). */
+export function attentionBatched(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
+  checkQkv(qkv, batch, tokens, numHeads);
   const width = qkv.shape[1] / 3;
   const layout: HeadLayout = { batch, tokens, numHeads, headDim: width / numHeads };
   const scale = deviceConstant(1 / Math.sqrt(layout.headDim));
@@ -75,8 +93,9 @@ function attentionBatched(qkv: tf.Tensor2D, batch: number, tokens: number, numHe
   return op(qkv);
 }
 
-/** {@link multiHeadAttention} one (sample, head) pair at a time with rank-2 products. */
-function attentionPerHead(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
+/** {@link multiHeadAttention} one (sample, head) pair at a time with rank-2 products (the wasm layout). */
+export function attentionPerHead(qkv: tf.Tensor2D, batch: number, tokens: number, numHeads: number): tf.Tensor2D {
+  checkQkv(qkv, batch, tokens, numHeads);
   const width = qkv.shape[1] / 3;
   const layout: HeadLayout = { batch, tokens, numHeads, headDim: width / numHeads };
   const { headDim } = layout;
@@ -128,15 +147,4 @@ function attentionPerHead(qkv: tf.Tensor2D, batch: number, tokens: number, numHe
     };
   });
   return op(qkv);
-}
-
-/**
- * Self-attention layer: fused qkv projection, {@link multiHeadAttention}, output projection.
- * `[B, T, D] -> [B, T, D]`.
- */
-export function selfAttention(x: tf.Tensor3D, params: AttentionParams<tf.Tensor>, numHeads: number, context: ForwardContext = {}): tf.Tensor3D {
-  const [batch, tokens, width] = x.shape;
-  const qkv = tf.reshape(dense(x, params.qkv, context), [batch * tokens, 3 * width]) as tf.Tensor2D; // [B·T, 3D]
-  const attended = multiHeadAttention(qkv, batch, tokens, numHeads); // [B·T, D]
-  return dense(tf.reshape(attended, [batch, tokens, width]) as tf.Tensor3D, params.proj, context);
 }

@@ -5,6 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/** Options that change how a forward pass is computed, never what it computes. */
+export interface ForwardContext {
+  /** Weights whose gradients are not wanted; their cached transposes speed up the backward pass. */
+  frozen?: FrozenWeights;
+}
+
 /**
  * Cached transposes of weight matrices that a training run will not change, keyed by the
  * weight tensor. The cache is a snapshot: if a cached weight is later assigned new values,

@@ -4,7 +4,7 @@
  * memory, so cutting n pieces costs n full copies, and its `gather` kernel moves about one
  * value per 40 ns. Reading the data once and uploading the result costs one copy. Other
  * backends use their native ops. These helpers are not differentiable: they serve the inside
- * of custom-gradient ops and data that needs no gradient.
+ * of custom-gradient ops and data that needs no gradient (patches, fixed embeddings).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -27,4 +27,16 @@ export function takeRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
   const out = new Float32Array(rows.length * cols);
   for (let i = 0; i < rows.length; i++) out.set(data.subarray(rows[i] * cols, (rows[i] + 1) * cols), i * cols);
   return tf.tensor2d(out, [rows.length, cols]);
+}
+
+/**
+ * Global row indices `b·rowsPerSample + ids[b, j]` of a flattened `[B, perSample]` index array,
+ * for picking per-sample rows out of a `[B·rowsPerSample, ·]` tensor.
+ */
+export function batchRowIndices(ids: Int32Array, batch: number, perSample: number, rowsPerSample: number): Int32Array {
+  const out = new Int32Array(ids.length);
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < perSample; j++) out[b * perSample + j] = b * rowsPerSample + ids[b * perSample + j];
+  }
+  return out;
 }

@@ -3,7 +3,8 @@
  * `Tile`, whose stock gradient adds one slice per repetition (thousands of kernels for a
  * batch of mask tokens, and a number that grows with the batch); the gradient of a broadcast
  * is just a sum over the repeated axes. The forward pass is an add to a filled tensor (a
- * kernel on every backend, no upload), so no `Tile` appears in a trained graph.
+ * kernel on every backend, no upload), so no `Tile` appears in a trained graph. The textbook
+ * form, {@link textbookBroadcastTokens}, is `tf.broadcastTo` with its stock gradient.
  */
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from './custom-op.js';
@@ -19,4 +20,9 @@ export function broadcastTokens<R extends tf.Rank>(x: tf.Tensor, shape: tf.Shape
     gradFunc: (dy) => tf.sum(dy, axes, true),
   }));
   return op(x);
+}
+
+/** {@link broadcastTokens} as autodiff of `tf.broadcastTo`: the reference the fast version is tested against. */
+export function textbookBroadcastTokens<R extends tf.Rank>(x: tf.Tensor, shape: tf.ShapeMap[R]): tf.Tensor<R> {
+  return tf.broadcastTo(x, shape) as tf.Tensor<R>;
 }

@@ -4,16 +4,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-function sinCos1d(values: Float32Array, offset: number, width: number, position: number): void {
-  // width/2 frequencies ω_i = 1 / 10000^(i / (width/2)), sines then cosines.
-  const half = width / 2;
-  for (let i = 0; i < half; i++) {
-    const omega = 1 / Math.pow(10000, i / half);
-    values[offset + i] = Math.sin(position * omega);
-    values[offset + half + i] = Math.cos(position * omega);
-  }
-}
-
 /**
  * Position embeddings for a `timePatches × freqPatches` grid in time-major token order:
  * the first half of each row encodes the time column, the second half the frequency row.
@@ -33,4 +23,14 @@ export function sinCosPositionEmbedding(width: number, timePatches: number, freq
     }
   }
   return tf.tensor2d(values, [rows, width]);
+}
+
+function sinCos1d(values: Float32Array, offset: number, width: number, position: number): void {
+  // width/2 frequencies ω_i = 1 / 10000^(i / (width/2)), sines then cosines.
+  const half = width / 2;
+  for (let i = 0; i < half; i++) {
+    const omega = 1 / Math.pow(10000, i / half);
+    values[offset + i] = Math.sin(position * omega);
+    values[offset + half + i] = Math.cos(position * omega);
+  }
 }

@@ -1,11 +1,12 @@
 /**
  * Reordering token rows with a gradient that works on every backend. The stock `tf.gather`
  * gradient needs `UnsortedSegmentSum`, which the WebAssembly backend lacks; for a
- * permutation the gradient is simply the same reordering by the inverse permutation.
+ * permutation the gradient is simply the same reordering by the inverse permutation. The
+ * textbook form, {@link textbookPermuteRows}, multiplies by a one-hot permutation matrix.
  */
 import * as tf from '@tensorflow/tfjs';
-import { takeRows } from './blocks.js';
 import { customOp } from './custom-op.js';
+import { takeRows } from './rows.js';
 
 /** A row permutation and its inverse. */
 export interface RowPermutation {
@@ -36,4 +37,15 @@ export function permuteRows(x: tf.Tensor2D, perm: RowPermutation): tf.Tensor2D {
     gradFunc: (dy) => takeRows(dy as tf.Tensor2D, perm.inverse),
   }));
   return fn(x);
+}
+
+/**
+ * {@link permuteRows} as autodiff of a product with the one-hot permutation matrix
+ * (`[R, R] · [R, D]`): the reference the fast version is tested against.
+ */
+export function textbookPermuteRows(x: tf.Tensor2D, perm: RowPermutation): tf.Tensor2D {
+  const rows = perm.forward.length;
+  const onehot = new Float32Array(rows * rows);
+  perm.forward.forEach((source, i) => (onehot[i * rows + source] = 1)); // row i selects x[forward[i]]
+  return tf.matMul(tf.tensor2d(onehot, [rows, rows]), x);
 }
