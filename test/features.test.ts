@@ -19,6 +19,9 @@ import {
   normalizeFbank,
   padOrCrop,
   floorLevel,
+  datasetNormStats,
+  modelInputs,
+  normalizedFbanks,
   type FbankOptions,
 } from '../lib/features/index.js';
 import type { FbankJson } from '../lib/cli/commands/fbank.js';
@@ -294,6 +297,23 @@ describe('normalisation statistics', () => {
     assert.throws(() => normalizeFbank(x, { mean: 0, std: 0 }), /std > 0/);
     assert.throws(() => computeNormStats([]), /no fbanks/);
     x.dispose();
+  });
+});
+
+describe('model inputs at full length (for random windows)', () => {
+  it("hold what modelInputs gives in the window it cuts, and pad with the clip's own normalised floor", () => {
+    const recipe = { fbank: { ...DEFAULT_FBANK_OPTIONS }, padMode: 'end' as const, padValue: 'floor' as const, stdScale: 2 };
+    const clips = [testClip(3.0, 1), testClip(0.8, 2)];
+    const stats = datasetNormStats(clips, recipe);
+    const frames = 256;
+    const fixed = modelInputs(clips, recipe, stats, frames);
+    const long = normalizedFbanks(clips, recipe, stats);
+    const mels = recipe.fbank.melBins;
+    assert.ok(long[0].frames > frames && long[1].frames < frames, `frames ${long[0].frames}, ${long[1].frames}`);
+    assert.deepEqual(Array.from(long[0].values.subarray(0, frames * mels)), Array.from(fixed[0]));
+    assert.deepEqual(Array.from(long[1].values), Array.from(fixed[1].subarray(0, long[1].frames * mels)));
+    const padded = fixed[1].subarray(long[1].frames * mels);
+    assert.ok(padded.every((v) => Math.abs(v - long[1].padValue) < 1e-6), `padding ${padded[0]} vs ${long[1].padValue}`);
   });
 });
 

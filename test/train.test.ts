@@ -17,6 +17,7 @@ import {
 } from '../lib/model/index.js';
 import {
   AdamW,
+  CropStore,
   clipByGlobalNorm,
   cosineLearningRate,
   maeTrainStep,
@@ -160,6 +161,65 @@ describe('MAE pre-training', () => {
       );
     } finally {
       for (const m of [straight, interrupted, resumed]) disposeModel(m);
+    }
+  });
+
+  it('cuts random windows: inside each long clip, short clips padded with their own value, seeded', () => {
+    const mels = MICRO.melBins;
+    const frames = MICRO.inputFrames;
+    // Each frame holds its own index, so a window shows where it starts.
+    const clip = (length: number, padValue: number) => ({ values: Float32Array.from({ length: length * mels }, (_, i) => Math.floor(i / mels)), frames: length, padValue });
+    const store = new CropStore([clip(frames * 3, -1), clip(frames - 5, -7)], frames, mels);
+    const starts = new Set<number>();
+    for (let draw = 0; draw < 200; draw++) {
+      const [longStart, shortStart] = store.starts([0, 1], createRng(draw));
+      assert.equal(shortStart, 0);
+      assert.ok(longStart >= 0 && longStart <= 2 * frames, `start ${longStart}`);
+      starts.add(longStart);
+      const batch = store.batch([0, 1], [longStart, shortStart]);
+      const values = batch.dataSync();
+      batch.dispose();
+      assert.equal(values[0], longStart);
+      assert.equal(values[(frames - 1) * mels], longStart + frames - 1);
+      assert.equal(values[frames * mels + (frames - 6) * mels], frames - 6, 'the short clip\'s last frame');
+      assert.equal(values[frames * mels + (frames - 5) * mels], -7, 'padding after it');
+    }
+    assert.ok(starts.size > frames, `only ${starts.size} of ${2 * frames + 1} possible starts in 200 draws`);
+    assert.deepEqual(store.starts([0, 0, 1], createRng(4)), store.starts([0, 0, 1], createRng(4)));
+    assert.throws(() => new CropStore([{ values: new Float32Array(10), frames: 3, padValue: 0 }], frames, mels), /clip 0 has 10 values for 3 frames/);
+  });
+
+  it('pre-trains on random windows and resumes to the same weights and losses', async () => {
+    const { clips } = syntheticClips(12, 4);
+    // Longer clips than the model's input: the same synthetic frames tiled three times over.
+    const long = clips.map((values, i) => {
+      const tiled = new Float32Array(values.length * 3);
+      for (let k = 0; k < 3; k++) tiled.set(values, k * values.length);
+      return { values: tiled, frames: 3 * MICRO.inputFrames, padValue: -1 - i };
+    });
+    const options = { epochs: 3, batchSize: 4, seed: 2, checkpointEvery: 3 };
+    const straight = createModel(MICRO, 1);
+    const resumed = createModel(MICRO, 1);
+    const fixed = createModel(MICRO, 1);
+    try {
+      const full = await pretrainMae(straight, long, { ...options, checkpointDir: join(dir, 'straight') });
+      const state = readCheckpointConfig<unknown, unknown, PretrainState>(join(dir, 'straight')).training!;
+      assert.equal(state.settings.randomCrop, true);
+      await assert.rejects(
+        pretrainMae(resumed, long, { ...options, checkpointDir: join(dir, 'run'), onStep: (r) => { if (r.step === 5) throw new Error('stop'); } }),
+        /stop/,
+      );
+      const rest = await pretrainMae(resumed, long, { ...options, checkpointDir: join(dir, 'run'), resume: true });
+      assert.equal(rest.resumedFrom, 3);
+      assert.deepEqual(rest.history, full.history);
+      const a = namedParameters(straight);
+      for (const [name, variable] of namedParameters(resumed)) assert.deepEqual(bits(variable), bits(a.get(name)!), `${name} differs`);
+      // Windows at the clips' starts only (what fixed inputs give) follow another trajectory.
+      const atStart = await pretrainMae(fixed, clips, options);
+      assert.notDeepEqual(atStart.history.map((r) => r.loss), full.history.map((r) => r.loss));
+      await assert.rejects(pretrainMae(fixed, long, { ...options, checkpointDir: join(dir, 'straight'), resume: true, epochs: 4 }), /different settings/);
+    } finally {
+      for (const m of [straight, resumed, fixed]) disposeModel(m);
     }
   });
 
