@@ -26,7 +26,9 @@ import {
   loadExperimentConfig,
   parseShard,
   runExperiment,
+  runFolder,
   runSweep,
+  withRunFolder,
   writeReport,
   type ExperimentConfig,
   type ExperimentUnit,
@@ -51,6 +53,11 @@ function readMemory(out: string): Record<string, Record<string, number>> {
 
 /** Runs one experiment, writes its report, and returns the text to print. */
 export async function runAndReport(config: ExperimentConfig, flags: { out?: string; shard?: string; fresh?: boolean }): Promise<string> {
+  // The report reads what the run wrote: no other run may write the folder until it is made.
+  return withRunFolder(runFolder(config, flags.out), () => runThenReport(config, flags));
+}
+
+async function runThenReport(config: ExperimentConfig, flags: { out?: string; shard?: string; fresh?: boolean }): Promise<string> {
   const result = await runExperiment(config, { out: flags.out, shard: flags.shard ? parseShard(flags.shard) : undefined, resume: flags.fresh !== true, onUnit: announceUnit });
   const report = writeReport([result.out]);
   return [
