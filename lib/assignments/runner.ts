@@ -83,6 +83,12 @@ function residentMb(pid: number): number | undefined {
 
 const mochaBin = (): string => createRequire(join(packageRoot(), 'package.json')).resolve('mocha/bin/mocha.js');
 
+/**
+ * Where the library's sources are present (the project, not an installed package), tests import
+ * `ttt-speech/*` from them rather than from a build that may be older (package.json `exports`).
+ */
+const sourceConditions = (): string[] => (existsSync(join(packageRoot(), 'lib', 'index.ts')) ? ['--conditions=ttt-speech-source'] : []);
+
 let workCounter = 0;
 
 /**
@@ -132,6 +138,7 @@ function runChild(workDir: string, spec: AssignmentSpec, limits: RunLimits, skip
     `--max-old-space-size=${limits.memoryMb}`,
     '--import',
     'tsx',
+    ...sourceConditions(),
     mochaBin(),
     '--no-config',
     '--reporter',

@@ -1,6 +1,7 @@
 /**
- * Runs a shard in its own Node process (`shard-runner.ts` under tsx, or its bundle in a packed CLI), so that several shards
- * resample and write on several cores; each of those processes starts its own eSpeak program.
+ * Runs a shard in its own Node process (`shard-runner.ts` under tsx, its build in an installed
+ * package, or its bundle in a packed CLI), so that several shards resample and write on several
+ * cores; each of those processes starts its own eSpeak program.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -26,9 +27,11 @@ export type ShardMessage = { clip: string } | { done: true; result: ShardResult 
 export function runShardProcess(job: ShardJob, onClip: (file: string) => void): Promise<ShardResult> {
   const root = packageRoot();
   // A packed CLI (bench/gpu/pack.mjs) carries the runner bundled as plain JavaScript and no tsx;
-  // in the project, cwd = the package folder so that `--import tsx` resolves to its own tsx.
+  // in the project, cwd = the package folder so that `--import tsx` resolves to its own tsx; an
+  // installed package carries no sources, only their build in dist/.
   const bundled = join(root, 'lib', 'corpus', 'shard-runner.mjs');
-  const args = existsSync(bundled) ? [bundled] : ['--import', 'tsx', join(root, 'lib', 'corpus', 'shard-runner.ts')];
+  const source = join(root, 'lib', 'corpus', 'shard-runner.ts');
+  const args = existsSync(bundled) ? [bundled] : existsSync(source) ? ['--import', 'tsx', source] : [join(root, 'dist', 'corpus', 'shard-runner.js')];
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, TTT_SPEECH_ROOT: root },

@@ -20,6 +20,7 @@ export {
 } from './config.js';
 export type { ExperimentConfig, ExperimentConfigInput, ExperimentMethod, ExperimentTask, ExperimentTttSettings } from './config.js';
 export { experimentUnits, methodSpec, parseShard, runExperiment, shardItems } from './run.js';
+export { RUN_LOCK_FILE, RunFolderBusyError, runFolder, withRunFolder } from './folder.js';
 export type { ExperimentUnit, RunOptions, RunResult, Shard } from './run.js';
 export { expandGrid, runSweep } from './sweep.js';
 export type { SweepOptions, SweepResult, SweepVariant } from './sweep.js';

@@ -35,6 +35,7 @@ import {
 import { writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import { ttaMethodFactory, type TtaMethodName } from '../tta/index.js';
 import { baselineSettings, type ExperimentConfig, type ExperimentMethod, type ExperimentTttSettings } from './config.js';
+import { runFolder, withRunFolder, type RunFolderBusyError } from './folder.js';
 import { TwinRecorder } from './diagnostics.js';
 import { formatStatisticsCsv, summarizeWithIntervals } from './summary.js';
 
@@ -208,12 +209,18 @@ async function prepareHead(model: MaeModel, split: ShiftSplit, inputsOf: (rows: 
  * Runs the experiment (or one shard of it) into `out` and returns the summary of every row
  * stored there. Writes `config.json` (the resolved config, backend, versions, seed, each
  * unit's split report), `results.csv` and `summary.csv`; `report` turns them into
- * `report.html`.
+ * `report.html`. Throws a {@link RunFolderBusyError} when another process is running into
+ * the same folder.
  */
 export async function runExperiment(config: ExperimentConfig, options: RunOptions = {}): Promise<RunResult> {
+  const out = runFolder(config, options.out, options.shard);
+  return withRunFolder(out, () => runInFolder(config, { ...options, out }));
+}
+
+async function runInFolder(config: ExperimentConfig, options: RunOptions & { out: string }): Promise<RunResult> {
   const started = Date.now();
   await ensureBackend();
-  const out = resolve(options.out ?? join('runs', config.name));
+  const { out } = options;
   const headCache = resolve(options.headCache ?? join(out, 'heads'));
   if (options.resume === false) {
     // Start afresh once for the whole run: evaluate's own `resume: false` would empty the results of the units before it.

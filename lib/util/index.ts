@@ -5,7 +5,8 @@
 export { createRng, deriveSeed, gaussian, shuffled } from './random.js';
 export type { Rng } from './random.js';
 export { writeFileAtomic, writeJsonAtomic } from './atomic.js';
-export { withFileLock } from './lock.js';
+export { FileLockBusyError, withFileLock } from './lock.js';
+export type { FileLockOptions } from './lock.js';
 export { createProgress, setProgressRenderer } from './progress.js';
 export type { Progress, ProgressSpec, ProgressRenderer } from './progress.js';
 export { packageRoot, packageVersion } from './paths.js';

@@ -26,7 +26,9 @@ import {
   loadExperimentConfig,
   parseShard,
   runExperiment,
+  runFolder,
   runSweep,
+  withRunFolder,
   writeReport,
   type ExperimentConfig,
   type ExperimentUnit,
@@ -51,6 +53,11 @@ function readMemory(out: string): Record<string, Record<string, number>> {
 
 /** Runs one experiment, writes its report, and returns the text to print. */
 export async function runAndReport(config: ExperimentConfig, flags: { out?: string; shard?: string; fresh?: boolean }): Promise<string> {
+  // The report reads what the run wrote: no other run may write the folder until it is made.
+  return withRunFolder(runFolder(config, flags.out, flags.shard ? parseShard(flags.shard) : undefined), () => runThenReport(config, flags));
+}
+
+async function runThenReport(config: ExperimentConfig, flags: { out?: string; shard?: string; fresh?: boolean }): Promise<string> {
   const result = await runExperiment(config, { out: flags.out, shard: flags.shard ? parseShard(flags.shard) : undefined, resume: flags.fresh !== true, onUnit: announceUnit });
   const report = writeReport([result.out]);
   return [
@@ -73,7 +80,7 @@ export function registerExperimentCommands(program: Command): void {
     .description('run an experiment config (JSON or YAML): tasks × shifts × methods; resumes an interrupted run; writes report.html')
     .argument('<config>', 'experiment config file')
     .option('--out <dir>', 'results folder (default runs/<name>)')
-    .option('--shard <i/n>', 'run only every n-th unit (task × shift), starting at i')
+    .option('--shard <i/n>', 'run only every n-th unit (task × shift), starting at i, into <out>/shard-i-of-n')
     .option('--fresh', 'ignore results already in the folder')
     .action(async (path: string, flags: { out?: string; shard?: string; fresh?: boolean }) => {
       process.stdout.write((await runAndReport(loadExperimentConfig(path), flags)) + '\n');
