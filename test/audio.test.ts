@@ -17,6 +17,7 @@ import {
   meanPower,
   measureSnrDb,
   mixAtSnr,
+  NoiseFiles,
   peakAbs,
   readWav,
   resample,
@@ -560,6 +561,74 @@ describe('audio', () => {
       const added = Float32Array.from(noisy.samples, (v, i) => v - speech[i]);
       assert.ok(Math.abs(measureSnrDb(speech, added, 16000)) < 0.1);
       assert.throws(() => addNoise(clip, { type: 'babble', snrDb: 0, seed: 2 }), /bursts\.wav needs babbleTalkers/);
+    });
+  });
+
+  describe('noise files', () => {
+    const speech = toneBursts([0.06, 0.04, 0.05, 0.03]);
+    const clip = clipFromSamples(speech, 16000, 'bursts.wav');
+    const addedNoise = (noisy: { samples: Float32Array }) => Float32Array.from(noisy.samples, (v, i) => v - speech[i]);
+    const noiseFile = (name: string, samples: Float32Array, sampleRate = 16000): string => {
+      const path = join(dir, name);
+      writeWav(path, samples, sampleRate, '32f');
+      return path;
+    };
+
+    it('draws one file and a start per seed: the same seed gives the same noise, whatever order the files were listed in', async () => {
+      const paths = [1, 2, 3].map((n) => noiseFile(`white-${n}.wav`, Float32Array.from(generateNoise('white', 16000 * (n + 4), n), (v) => 0.1 * v)));
+      const forward = new NoiseFiles(paths.map((path) => ({ path })), { name: 'three' });
+      const backward = new NoiseFiles([...paths].reverse().map((path) => ({ path })), { name: 'three' });
+      assert.deepEqual((await forward.addTo(clip, { snrDb: 5, seed: 7 })).samples, (await backward.addTo(clip, { snrDb: 5, seed: 7 })).samples);
+      const picked = new Set(Array.from({ length: 40 }, (_, seed) => forward.pick(seed).path));
+      assert.deepEqual([...picked].sort(), [...paths].sort(), 'every file is drawn for some seed');
+      assert.notDeepEqual((await forward.addTo(clip, { snrDb: 5, seed: 7 })).samples, (await forward.addTo(clip, { snrDb: 5, seed: 8 })).samples);
+      const noisy = await forward.addTo(clip, { snrDb: 5, seed: 7 });
+      assert.ok(Math.abs(measureSnrDb(speech, addedNoise(noisy), 16000) - 5) < 0.1);
+      assert.equal(noisy.source, 'bursts.wav');
+    });
+
+    it("resamples a recording to the clip's rate (a 1 kHz tone at 44.1 kHz stays at 1 kHz)", async () => {
+      const files = new NoiseFiles([{ path: noiseFile('tone-44k.wav', tone(1000, 3 * 44100, 44100, 0.2), 44100) }], { name: 'tone' });
+      const added = addedNoise(await files.addTo(clip, { snrDb: 0, seed: 1 }));
+      const found = peakFrequency(added, 16000);
+      assert.ok(Math.abs(found - 1000) <= 16000 / 4096, `noise peak at ${found} Hz`);
+      assert.ok(Math.abs(measureSnrDb(speech, added, 16000)) < 0.1);
+    });
+
+    it('loops a recording shorter than the clip', async () => {
+      const period = 1600;
+      const files = new NoiseFiles([{ path: noiseFile('short.wav', Float32Array.from(generateNoise('white', period, 4), (v) => 0.1 * v)) }], { name: 'short' });
+      const added = addedNoise(await files.addTo(clip, { snrDb: 10, seed: 2 }));
+      assert.ok(speech.length > 10 * period);
+      for (let i = 0; i + period < added.length; i += 997) assert.ok(Math.abs(added[i] - added[i + period]) < 1e-6, `sample ${i}`);
+      // Noise to the end, not the recording once and then silence.
+      assert.ok(Math.abs(db(meanPower(added.subarray(-period)) / meanPower(added.subarray(0, period)))) < 0.01);
+    });
+
+    it('uses only its part of a recording, with digital silence at the ends trimmed', async () => {
+      const recording = new Float32Array(4 * 16000);
+      recording.set(tone(300, 2 * 16000, 16000, 0.2), 0);
+      recording.set(tone(700, 1.5 * 16000, 16000, 0.2), 2 * 16000); // then 0.5 s of zeros
+      const path = noiseFile('two-tones.wav', recording);
+      const files = new NoiseFiles([{ path, from: 0.5 }, { path, to: 0.5 }], { name: 'parts' });
+      const [first, second] = files.files;
+      assert.equal(first.to, 0.5, 'files are kept in path, then start, order');
+      const early = await files.samples(first, 16000);
+      const late = await files.samples(second, 16000);
+      // The 0.5 s of zeros is gone (and the tone's own first sample, sin 0 = 0).
+      assert.ok(late.length <= 1.5 * 16000 && late.length >= 1.5 * 16000 - 1, `${late.length} samples`);
+      assert.ok(Math.abs(peakFrequency(early, 16000) - 300) <= 4 && Math.abs(peakFrequency(late, 16000) - 700) <= 4);
+    });
+
+    it('names the noise file, and the clip, when its noise cannot be used', async () => {
+      const half = new Float32Array(2 * 16000);
+      half.set(tone(300, 16000, 16000, 0.2));
+      const path = noiseFile('half-silent.wav', half);
+      await assertAudioFileError(() => new NoiseFiles([{ path, from: 0.5 }], { name: 'quiet' }).samples({ path, from: 0.5 }, 16000), path, /noise 'quiet': the part used here \[0\.5, 1\) is silent/);
+      const silent = clipFromSamples(new Float32Array(16000), 16000, 'silence.wav', { silenceThresholdDb: -Infinity });
+      await assert.rejects(new NoiseFiles([{ path }], { name: 'quiet' }).addTo(silent, { snrDb: 0, seed: 0 }), /^Error: silence\.wav: cannot mix noise 'quiet' from .*half-silent\.wav: .*no active/);
+      assert.throws(() => new NoiseFiles([], { name: 'none' }), /noise 'none': no noise files/);
+      assert.throws(() => new NoiseFiles([{ path, from: 0.6, to: 0.4 }], { name: 'bad' }), /half-silent\.wav: the part \[0\.6, 0\.4\) is not within/);
     });
   });
 });

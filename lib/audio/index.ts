@@ -1,6 +1,6 @@
 /**
- * Audio in ttt-speech: WAV in and out, mono 16 kHz clips, noise at a chosen SNR, and a simulated
- * recording chain (room, microphone, background).
+ * Audio in ttt-speech: WAV in and out, mono 16 kHz clips, noise (generated or drawn from noise
+ * files) at a chosen SNR, and a simulated recording chain (room, microphone, background).
  * @packageDocumentation
  */
 export { AudioFileError } from './errors.js';
@@ -16,5 +16,7 @@ export { generateNoise, makeBabble, loopFrom } from './noise.js';
 export type { NoiseType, BabbleOptions } from './noise.js';
 export { scaleNoiseToSnr, mixAtSnr, measureSnrDb, addNoise } from './mix.js';
 export type { MixOptions, NoiseSpec } from './mix.js';
+export { NoiseFiles } from './noise-files.js';
+export type { NoiseFile, NoiseFilesOptions } from './noise-files.js';
 export { DEFAULT_RECORDING_RANGES, drawEqualiser, recordClip, roomImpulseResponse } from './recording.js';
 export type { RecordOptions, RecordedClip, RecordingInfo, RecordingRanges } from './recording.js';

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { TTT_OPTIMIZERS } from '../ttt/index.js';
 import { TTA_METHODS, resolveTtaSettings, type TtaMethodName, type TtaSettingsInput } from '../tta/index.js';
 import { MASK_STRATEGIES, maskRatioProblem, type MaskStrategy } from '../model/index.js';
-import { parseShift } from '../shifts/index.js';
+import { parseShift, type NoiseCorpusName } from '../shifts/index.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -108,6 +108,14 @@ const corpusSchema = z.union([
   }),
 ]);
 
+/**
+ * Where the noise corpora of noise-corpus shifts (`noise:musan-noise@5dB`) are: by corpus, a
+ * prepared `manifest.csv` or the folder holding it (what `ttt-speech data prepare` writes),
+ * relative to the working directory. A corpus not named here is looked for in the data folder.
+ */
+const noisePath = z.string().min(1).optional();
+const noiseSchema = z.strictObject({ musan: noisePath, demand: noisePath, 'esc-50': noisePath, 'ms-snsd': noisePath } satisfies Record<NoiseCorpusName, typeof noisePath>);
+
 const headSchema = z.strictObject({
   /**
    * `probe` (default): a linear probe trained by gradient steps with early stopping on a held-out
@@ -136,6 +144,8 @@ export const experimentConfigSchema = z.strictObject({
   /** A line saying what the experiment asks. */
   description: z.string().optional(),
   corpus: corpusSchema.optional(),
+  /** Noise corpora by name (`musan`, `demand`, `esc-50`, `ms-snsd`): a prepared manifest or its folder each; default `<data folder>/<corpus>/manifest.csv`. */
+  noise: noiseSchema.optional(),
   /** A checkpoint folder (a pre-trained MAE); default the shipped `models/mae-tiny`. */
   checkpoint: z.string().optional(),
   tasks: z.array(taskSchema).min(1),

@@ -16,7 +16,7 @@ import { buildCorpus } from '../corpus/index.js';
 import { readManifestCsv, manifestRoot, type ManifestRow } from '../data/index.js';
 import { attachHead, namedParameters, type MaeModel, type ParameterGroupName } from '../model/index.js';
 import { loadPretrained, loadRowClip, type Pretrained } from '../pretrained/index.js';
-import { GENERATED_NOISES, buildShift, shiftName, parseShift, type ShiftReport, type ShiftSplit } from '../shifts/index.js';
+import { GENERATED_NOISES, buildShift, openNoiseCorpus, shiftName, parseShift, type ShiftReport, type ShiftSplit } from '../shifts/index.js';
 import { fitRidgeHead, trainHead } from '../train/index.js';
 import {
   DEFAULT_TTT_CONFIG,
@@ -249,9 +249,7 @@ async function runInFolder(config: ExperimentConfig, options: RunOptions & { out
       options.onUnit?.({ unit, index, total: units.length, report: split.report });
       const headNote = await prepareHead(model, split, inputsOf, config, headCache, checkpoint);
       const noise = split.noise;
-      if (noise && !(GENERATED_NOISES as readonly string[]).includes(noise.type)) {
-        throw new Error(`${unit.condition}: noise '${noise.type}' is not generated here (${GENERATED_NOISES.join(', ')}); mix a noise corpus into the clips first`);
-      }
+      const noiseFiles = noise && !GENERATED_NOISES.includes(noise.type) ? openNoiseCorpus(noise.type, { manifests: config.noise, report: split.report, where: unit.condition }) : undefined;
       if (noise?.type === 'babble' && !babbleTalkers) {
         // Babble is made of talkers who are never tested: the corpus's babble-only speakers, else the training clips.
         babbleTalkers = await Promise.all((babbleRows.length > 0 ? babbleRows : split.train).map(samplesOf));
@@ -260,7 +258,7 @@ async function runInFolder(config: ExperimentConfig, options: RunOptions & { out
         pretrained,
         root,
         classOf: (row) => split.labels.indexOf(split.labelOf(row)),
-        noise: noise ? { type: noise.type as NoiseCondition['type'], snrDb: noise.snrDb, seed: config.seed } : undefined,
+        noise: noise ? { type: noise.type as NoiseCondition['type'], snrDb: noise.snrDb, seed: config.seed, files: noiseFiles } : undefined,
         babbleTalkers,
       });
       const twins = noise && config.diagnostics !== false && !diagnosticsSkipped ? await twinRecorder(clips, split.test, { root, pretrained, config, condition: unit.condition, out }) : undefined;

@@ -29,9 +29,10 @@ export interface InputsOptions {
   root: string;
   /**
    * Changes each loaded clip before its features are made (a test condition such as added
-   * noise); gets the row so that what it draws can be seeded by the clip's path.
+   * noise); gets the row so that what it draws can be seeded by the clip's path. May be async
+   * (noise drawn from files is read as it is drawn).
    */
-  transform?: (clip: Clip, row: ClipRow) => Clip;
+  transform?: (clip: Clip, row: ClipRow) => Clip | Promise<Clip>;
 }
 
 /** A loaded checkpoint with its input recipe (see {@link loadPretrained}). */
@@ -96,7 +97,7 @@ export function loadPretrained(path: string = SHIPPED_CHECKPOINT): Pretrained {
       const samples: Float32Array[] = [];
       for (const row of rows) {
         const clip = await loadRowClip(row, root);
-        samples.push((transform ? transform(clip, row) : clip).samples);
+        samples.push((transform ? await transform(clip, row) : clip).samples);
       }
       // The feature pipeline reads tensors synchronously: on webgpu it runs on wasm, before GPU work.
       return withSyncReads(() => inputsOfSamples(samples, rows.map((row) => row.path)));

@@ -10,7 +10,9 @@
  * ```
  * Speaker ID splits are utterance-disjoint (same speakers, different clips); label-task
  * splits are speaker-disjoint; gender and age shifts exist only for the label task. See
- * `build.ts` for the full rules.
+ * `build.ts` for the full rules. Noise-corpus shifts (`noise:musan-noise@5dB`) draw their
+ * noise from a prepared noise manifest, test noise disjoint from the training side's
+ * (`noise-corpus.ts`).
  * @packageDocumentation
  */
 export { parseShift, shiftName, GENERATED_NOISES } from './spec.js';
@@ -18,4 +20,6 @@ export type { ShiftSpec } from './spec.js';
 export { buildShift, defaultShiftFilter, DEFAULT_AGE_BANDS } from './build.js';
 export type { ShiftOptions, ShiftSplit } from './build.js';
 export { formatShiftReport, shiftTables } from './report.js';
-export type { ShiftReport, ShiftSideReport, ShiftTableSource, TaskName } from './report.js';
+export type { ShiftReport, ShiftNoiseReport, ShiftSideReport, ShiftTableSource, TaskName } from './report.js';
+export { NOISE_CORPUS_FORMS, NOISE_CORPUS_NAMES, NOISE_TEST_SHARE, noiseManifestPath, noiseRoles, openNoiseCorpus, parseNoiseCorpus } from './noise-corpus.js';
+export type { NoiseCorpusName, NoiseCorpusOptions, NoisePart, NoiseRole, NoiseRoles, NoiseSelection } from './noise-corpus.js';

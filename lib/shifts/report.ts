@@ -41,6 +41,24 @@ export interface ShiftReport {
   rules: string[];
   /** What was dropped or looks thin; empty when nothing. */
   warnings: string[];
+  /** For a noise-corpus shift: where its noise came from and which files the test clips drew. */
+  noise?: ShiftNoiseReport;
+}
+
+/** The noise files behind a noise-corpus shift (see lib/shifts `openNoiseCorpus`). */
+export interface ShiftNoiseReport {
+  /** The noise corpus, e.g. `musan`. */
+  corpus: string;
+  /** The prepared manifest the files were listed from. */
+  manifest: string;
+  /** The label the shift selects (MUSAN category, DEMAND environment, …), or `null` for every file. */
+  label: string | null;
+  /** Files (or parts of files) of the selection that test noise may come from. */
+  testFiles: number;
+  /** Files (or parts of files) of the selection kept for the training side, disjoint from the test ones. */
+  trainFiles: number;
+  /** The files the test clips drew, as the manifest names them, sorted. */
+  drawn: string[];
 }
 
 function countBy(rows: readonly ManifestRow[], keyOf: (row: ManifestRow) => string): Record<string, number> {
@@ -103,6 +121,13 @@ export function formatShiftReport(report: ShiftReport): string {
     rows.push(line('clips per class', range(train.classes), range(test.classes)));
   }
   const lines = [`${report.task}/${report.name} (seed ${report.seed}; ${report.rows} rows took part, ${report.sharedSpeakers} speakers on both sides)`, ...table(rows)];
+  const noise = report.noise;
+  if (noise) {
+    lines.push(
+      `noise files: ${noise.corpus}${noise.label === null ? '' : ` ${noise.label}`} from ${noise.manifest}: ${noise.testFiles} on the test side, ` +
+        `${noise.trainFiles} kept for the training side; the test clips drew ${noise.drawn.length}`,
+    );
+  }
   lines.push('rules:', ...report.rules.map((rule) => `  - ${rule}`));
   if (report.warnings.length > 0) lines.push('warnings:', ...report.warnings.map((warning) => `  ! ${warning}`));
   return lines.join('\n');

@@ -4,14 +4,17 @@
  * and one printer, so a name read back from a results file means what it meant when written.
  */
 
-/** Noises the runner generates itself; any other name is taken to be a noise corpus. */
+import { NOISE_CORPUS_FORMS, parseNoiseCorpus } from './noise-corpus.js';
+
+/** Noises the runner generates itself; any other noise name must name a noise corpus (see ./noise-corpus.ts). */
 export const GENERATED_NOISES: readonly string[] = ['white', 'pink', 'brown', 'babble'];
 
 /**
  * What changes between the training and the test clips.
  * - `clean`: nothing; the in-domain baseline.
  * - `noise`: the test clips get noise at an SNR (dB on active speech); `noise` is one of
- *   {@link GENERATED_NOISES} or the name of a noise corpus.
+ *   {@link GENERATED_NOISES} or a noise corpus with an optional label (`musan-noise`,
+ *   `demand-DKITCHEN`, `esc50-dog`, `ms-snsd`).
  * - `gender`: train on speakers of one gender, test on the other (a natural shift).
  * - `age`: train on one age group, test on another (e.g. `young` → `old`).
  */
@@ -22,7 +25,7 @@ export type ShiftSpec =
   | { kind: 'age'; train: string; test: string };
 
 const EXPECTED =
-  "expected one of: 'clean'; 'noise:<white|pink|brown|babble|noise corpus>@<SNR>dB' (e.g. noise:white@0dB, noise:babble@-5dB); " +
+  "expected one of: 'clean'; 'noise:<white|pink|brown|babble|noise corpus>@<SNR>dB' (e.g. noise:white@0dB, noise:babble@-5dB, noise:musan-noise@5dB); " +
   "'gender:<F|M>-><F|M>' (e.g. gender:F->M); 'age:<group>-><group>' (e.g. age:young->old)";
 
 const NOISE = /^noise:([A-Za-z0-9_.\/-]+)@([+-]?\d+(?:\.\d+)?)\s*(?:dB)?$/i;
@@ -36,7 +39,8 @@ function shiftError(text: string, problem = EXPECTED): Error {
 
 /**
  * Reads a shift name: `clean`, `noise:white@0dB`, `noise:babble@-5dB` (the `dB` is optional),
- * `gender:F->M`, `age:young->old`. Generated noise names and `F`/`M` are case-insensitive.
+ * `noise:musan-noise@5dB`, `gender:F->M`, `age:young->old`. Generated noise names and `F`/`M`
+ * are case-insensitive; a noise-corpus name is kept as written.
  * Throws an error naming the text and the expected forms.
  */
 export function parseShift(text: string): ShiftSpec {
@@ -47,6 +51,9 @@ export function parseShift(text: string): ShiftSpec {
     const snrDb = Number(noise[2]);
     if (!Number.isFinite(snrDb)) throw shiftError(text, `the SNR '${noise[2]}' is not a number`);
     const lower = noise[1].toLowerCase();
+    if (!GENERATED_NOISES.includes(lower) && !parseNoiseCorpus(noise[1])) {
+      throw shiftError(text, `'${noise[1]}' is neither a generated noise (${GENERATED_NOISES.join(', ')}) nor a noise corpus (${NOISE_CORPUS_FORMS})`);
+    }
     return { kind: 'noise', noise: GENERATED_NOISES.includes(lower) ? lower : noise[1], snrDb: snrDb === 0 ? 0 : snrDb };
   }
   const gender = GENDER.exec(trimmed);

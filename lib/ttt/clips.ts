@@ -3,7 +3,7 @@
  * into a model input with the recipe the model was trained with (lib/pretrained replays the
  * checkpoint's fbank, pad or crop and normalisation). The result is what every TTT runner takes.
  */
-import { addNoise, type NoiseType } from '../audio/index.js';
+import { addNoise, type NoiseFiles, type NoiseType } from '../audio/index.js';
 import { manifestRoot, readManifestCsv, type ManifestRow } from '../data/index.js';
 import { loadRowClip, type ClipRow, type Pretrained } from '../pretrained/index.js';
 import { deriveSeed } from '../util/index.js';
@@ -11,11 +11,14 @@ import type { TttClip } from './types.js';
 
 /** Noise added to every test clip. */
 export interface NoiseCondition {
-  type: NoiseType | 'babble';
+  /** A generated noise, or with `files` the name of the recorded noise (e.g. `musan-noise`). */
+  type: NoiseType | 'babble' | (string & {});
   /** SNR on active speech, dB. */
   snrDb: number;
   /** Seeds the noise; each clip draws from `deriveSeed(seed, path)`. Default 0. */
   seed?: number;
+  /** Recorded noise to draw from instead of generating it (a noise corpus, see lib/shifts `openNoiseCorpus`). */
+  files?: NoiseFiles;
 }
 
 /** The name of a condition in results: `clean`, or `noise:<type>@<snr>dB`. */
@@ -59,9 +62,10 @@ export interface PrepareClipsOptions<R extends ClipRow> {
 }
 
 /**
- * Loads rows' clips, adds the noise (each clip's from `deriveSeed(noise.seed, path)`, so a
- * clip gets the same noise whichever run or set it is in) and makes model inputs; ids are the
- * rows' paths. Every way of testing clips (manifest specs, experiment shifts, notebooks) goes through here.
+ * Loads rows' clips, adds the noise (generated, or drawn from `noise.files`; each clip's from
+ * `deriveSeed(noise.seed, path)`, so a clip gets the same noise whichever run or set it is in)
+ * and makes model inputs; ids are the rows' paths. Every way of testing clips (manifest specs,
+ * experiment shifts, notebooks) goes through here.
  */
 export async function prepareTestClips<R extends ClipRow>(rows: readonly R[], options: PrepareClipsOptions<R>): Promise<TttClip[]> {
   const { noise, babbleTalkers } = options;
@@ -71,7 +75,11 @@ export async function prepareTestClips<R extends ClipRow>(rows: readonly R[], op
   const inputs = await options.pretrained.inputsOf(rows, {
     root: options.root,
     transform: noise
-      ? (clip, row) => addNoise(clip, { type: noise.type, snrDb: noise.snrDb, seed: deriveSeed(noise.seed ?? 0, row.path), babbleTalkers: babbleTalkers as Float32Array[] | undefined })
+      ? (clip, row) => {
+          const seed = deriveSeed(noise.seed ?? 0, row.path);
+          if (noise.files) return noise.files.addTo(clip, { snrDb: noise.snrDb, seed });
+          return addNoise(clip, { type: noise.type as NoiseType | 'babble', snrDb: noise.snrDb, seed, babbleTalkers: babbleTalkers as Float32Array[] | undefined });
+        }
       : undefined,
   });
   return rows.map((row, i) => ({ id: row.path, fbank: inputs[i], label: options.classOf(row, i) }));
