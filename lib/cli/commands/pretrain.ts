@@ -239,7 +239,7 @@ export function registerPretrainCommand(program: Command): void {
   program
     .command('pretrain')
     .description('pre-train the masked autoencoder on the offline corpus (or a manifest) and save a checkpoint')
-    .requiredOption('--config <json>', 'config file (model, data, features, train, seed, out)')
+    .requiredOption('--config <json>', 'config file, JSON or YAML (model, data, features, train, seed, out)')
     .option('--out <dir>', 'checkpoint folder (default: the config\'s "out", else checkpoints/mae)')
     .option('--seed <n>', 'seed of initialisation, data order and masks (overrides the config)', seedArgument)
     .option('--resume', 'continue the run whose checkpoint is in the output folder')
