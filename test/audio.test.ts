@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AudioFileError,
+  FLAC_BIT_DEPTHS,
+  FLOAT_WAV_LIMIT,
   activeFrames,
   activeSpeechPower,
   addNoise,
   assertSampleRate,
   clipFromSamples,
+  decodeAudio,
+  decodeFlac,
   decodeWav,
   encodeWav,
   generateNoise,
@@ -18,7 +22,9 @@ import {
   measureSnrDb,
   mixAtSnr,
   NoiseFiles,
+  parseFlacStreamInfo,
   peakAbs,
+  readAudio,
   readWav,
   resample,
   scaleNoiseToSnr,
@@ -27,6 +33,7 @@ import {
   type NoiseType,
 } from '../lib/audio/index.js';
 import { createRng } from '../lib/util/random.js';
+import { encodeFlac, verbatimFlac } from './helpers/flac.js';
 
 // ---- signal helpers -------------------------------------------------------------------------
 
@@ -171,6 +178,13 @@ function float32Data(values: number[]): Uint8Array {
   return data;
 }
 
+function float64Data(values: number[]): Uint8Array {
+  const data = new Uint8Array(values.length * 8);
+  const view = new DataView(data.buffer);
+  values.forEach((v, i) => view.setFloat64(i * 8, v, true));
+  return data;
+}
+
 function int24Data(values: number[]): Uint8Array {
   const data = new Uint8Array(values.length * 3);
   values.forEach((v, i) => {
@@ -250,6 +264,103 @@ describe('audio', () => {
     });
   });
 
+  describe('FLAC decoding', () => {
+    /** Integer PCM of `bits` bits: a tone (what predictors are for), then noise, with both extremes, 0 and ±1 first. */
+    function pcm(length: number, bits: number, seed: number): Int32Array {
+      const full = 2 ** (bits - 1);
+      const rng = createRng(seed);
+      const out = Int32Array.from({ length }, (_, i) =>
+        i < length / 2 ? Math.round((full - 1) * 0.8 * Math.sin(i / (3 + seed))) : Math.floor(rng() * 2 * full) - full,
+      );
+      out.set([-full, full - 1, 0, 1, -1]);
+      return out;
+    }
+
+    const scaled = (ints: Int32Array, bits: number) => Float32Array.from(ints, (v) => v / 2 ** (bits - 1));
+
+    it('decodes 8-, 16- and 24-bit stereo FLAC to exactly the encoded samples, ÷ 2^(bits − 1) as WAV is', async () => {
+      for (const bits of FLAC_BIT_DEPTHS) {
+        const left = pcm(6000, bits, 1);
+        const right = pcm(6000, bits, 2);
+        const decoded = await decodeFlac(await encodeFlac([left, right], { sampleRate: 44100, bitsPerSample: bits }), 'memory');
+        assert.equal(decoded.bitDepth, bits);
+        assert.equal(decoded.sampleRate, 44100);
+        assert.deepEqual(decoded.channels, [scaled(left, bits), scaled(right, bits)], `${bits}-bit`);
+      }
+    });
+
+    it('gives the same clip as a WAV file of the same PCM', async () => {
+      const ints = pcm(4000, 16, 3);
+      const fromFlac = await decodeAudio(await encodeFlac([ints], { sampleRate: 16000, bitsPerSample: 16 }), 'a.flac');
+      const fromWav = await decodeAudio(encodeWav(scaled(ints, 16), 16000, '16'), 'a.wav');
+      assert.deepEqual([fromFlac.format, fromWav.format], ['flac', 'wav']);
+      assert.deepEqual(fromFlac.channels, fromWav.channels);
+    });
+
+    it('reads rate, channels, bit depth and length from STREAMINFO', async () => {
+      const bytes = await encodeFlac([pcm(1234, 24, 4), pcm(1234, 24, 5)], { sampleRate: 48000, bitsPerSample: 24 });
+      assert.deepEqual(parseFlacStreamInfo(bytes), { sampleRate: 48000, channels: 2, bitsPerSample: 24, totalSamples: 1234 });
+      assert.equal(parseFlacStreamInfo(encodeWav(new Float32Array(100), 16000)), null);
+    });
+
+    it('loadClip reads .flac files and tells FLAC from WAV by content, not by name', async () => {
+      const ints = pcm(8000, 16, 6);
+      const flac = await encodeFlac([ints], { sampleRate: 16000, bitsPerSample: 16 });
+      const wav = encodeWav(scaled(ints, 16), 16000, '16');
+      const files = { 'speech.flac': flac, 'flac-named.wav': flac, 'wav-named.flac': wav };
+      for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+      for (const name of Object.keys(files)) {
+        const clip = await loadClip(join(dir, name));
+        assert.deepEqual(clip.samples, scaled(ints, 16), name);
+        assert.equal(clip.originalSampleRate, 16000);
+      }
+      assert.deepEqual(
+        await Promise.all(Object.keys(files).map(async (name) => (await readAudio(join(dir, name))).format)),
+        ['flac', 'flac', 'wav'],
+      );
+    });
+
+    it('resamples a 48 kHz FLAC (as VCTK ships) to 16 kHz like the same WAV', async () => {
+      const ints = Int32Array.from(tone(1000, 9600, 48000, 0.5), (v) => Math.round(v * 8388608));
+      writeFileSync(join(dir, 'p225_001_mic1.flac'), await encodeFlac([ints], { sampleRate: 48000, bitsPerSample: 24 }));
+      writeFileSync(join(dir, 'p225_001_mic1.wav'), wavBytes({ audioFormat: 1, channels: 1, sampleRate: 48000, bits: 24 }, int24Data(Array.from(ints))));
+      const fromFlac = await loadClip(join(dir, 'p225_001_mic1.flac'));
+      const fromWav = await loadClip(join(dir, 'p225_001_mic1.wav'));
+      assert.equal(fromFlac.originalSampleRate, 48000);
+      assert.equal(fromFlac.samples.length, 3200);
+      assert.deepEqual(fromFlac.samples, fromWav.samples);
+    });
+
+    it('refuses a truncated, a corrupted and a 12-bit FLAC, frames it cannot follow, and a bare marker, naming the file', async () => {
+      const ints = pcm(20000, 16, 7);
+      const whole = await encodeFlac([ints], { sampleRate: 16000, bitsPerSample: 16 });
+      const truncated = join(dir, 'truncated.flac');
+      writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length * 0.6)));
+      await assertAudioFileError(() => loadClip(truncated), truncated, /^truncated or corrupt: STREAMINFO declares 20000 samples per channel but only \d+ could be decoded$/);
+
+      const damaged = join(dir, 'damaged.flac');
+      const flipped = whole.slice();
+      for (let i = 0; i < 64; i++) flipped[Math.floor(whole.length / 2) + i] ^= 0xa5;
+      writeFileSync(damaged, flipped);
+      await assertAudioFileError(() => loadClip(damaged), damaged, /corrupt/);
+
+      const twelve = join(dir, 'twelve.flac');
+      writeFileSync(twelve, await encodeFlac([pcm(2000, 12, 8)], { sampleRate: 16000, bitsPerSample: 12 }));
+      await assertAudioFileError(() => loadClip(twelve), twelve, /unsupported sample format: 12-bit FLAC; ttt-speech reads 8-, 16-, 24-bit FLAC.*sox/);
+
+      const deferring = join(dir, 'rate-in-streaminfo.flac');
+      writeFileSync(deferring, verbatimFlac(tone(440, 4800, 48000), 48000, { rateFromStreamInfo: true }));
+      await assertAudioFileError(() => loadClip(deferring), deferring, /its frames take their sample rate from STREAMINFO.*re-encode it/);
+      const explicit = join(dir, 'rate-in-frames.flac');
+      writeFileSync(explicit, verbatimFlac(tone(440, 4800, 48000), 48000));
+      assert.equal((await loadClip(explicit)).originalSampleRate, 48000);
+
+      const bare = join(dir, 'bare.flac');
+      writeFileSync(bare, Buffer.from('fLaC and then nothing of use'));
+      await assertAudioFileError(() => loadClip(bare), bare, /not a FLAC file \(no STREAMINFO block/);
+    });
+  });
+
   describe('bad files are reported with the file and the problem', () => {
     it('a WAV cut off in the middle of its data chunk', async () => {
       const path = join(dir, 'truncated.wav');
@@ -258,10 +369,13 @@ describe('audio', () => {
       await assertAudioFileError(() => loadClip(path), path, /truncated: the data chunk declares 32000 bytes but only 10000/);
     });
 
-    it('a text file', async () => {
-      const path = join(dir, 'notes.wav');
-      writeFileSync(path, 'these are notes, not audio\n');
-      await assertAudioFileError(() => loadClip(path), path, /not a WAV file/);
+    it('a text file, whatever its name', async () => {
+      for (const name of ['notes.wav', 'notes.flac']) {
+        const path = join(dir, name);
+        writeFileSync(path, 'these are notes, not audio\n');
+        await assertAudioFileError(() => loadClip(path), path, /not a WAV or FLAC file \(.*it starts with "thes"\)/);
+      }
+      assert.throws(() => readWav(join(dir, 'notes.wav')), /notes\.wav: not a WAV file/);
     });
 
     it('a WAV with 0 samples', async () => {
@@ -301,9 +415,31 @@ describe('audio', () => {
       await assertAudioFileError(() => loadClip(path, { minDurationS: 1 }), path, /at least 1 s is needed/);
     });
 
-    it('a missing file', async () => {
+    it('a missing file, a folder, an unreadable file: said in words', async () => {
       const path = join(dir, 'missing.wav');
-      await assertAudioFileError(() => loadClip(path), path, /cannot read: ENOENT/);
+      await assertAudioFileError(() => loadClip(path), path, /^cannot read: no such file$/);
+      await assertAudioFileError(() => loadClip(dir), dir, /^cannot read: is a directory$/);
+      assert.throws(() => readWav(path), /missing\.wav: cannot read: no such file/);
+    });
+
+    it('a float WAV with a finite but implausible sample, naming its index', async () => {
+      for (const [bits, value] of [[32, 1e19], [32, 1e30], [64, 1e300], [32, 32767]] as const) {
+        const path = join(dir, `loud-${bits}-${value}.wav`);
+        const values = Array.from(tone(440, 800, 16000));
+        values[321] = value;
+        const data = bits === 32 ? float32Data(values) : float64Data(values);
+        writeFileSync(path, wavBytes({ audioFormat: 3, channels: 1, sampleRate: 16000, bits }, data));
+        await assertAudioFileError(() => loadClip(path), path, new RegExp(`implausible sample .* at index 321 of channel 0: float samples must lie within ±${FLOAT_WAV_LIMIT}`));
+      }
+    });
+
+    it('a float WAV a little over full scale is real audio and is kept as it is', async () => {
+      const path = join(dir, 'hot.wav');
+      const values = Array.from(tone(440, 800, 16000));
+      values[100] = 1.5;
+      values[101] = -FLOAT_WAV_LIMIT;
+      writeFileSync(path, wavBytes({ audioFormat: 3, channels: 1, sampleRate: 16000, bits: 32 }, float32Data(values)));
+      assert.deepEqual(readWav(path).channels[0], Float32Array.from(values));
     });
 
     it('in-memory samples get the same checks', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { writeWav } from '../lib/audio/index.js';
+import { loadClip, writeWav } from '../lib/audio/index.js';
 import {
   CorpusLayoutError,
   findCorpusRoot,
@@ -26,6 +26,7 @@ import {
   resolveClipPath,
 } from '../lib/data/index.js';
 import type { ParseResult } from '../lib/data/index.js';
+import { verbatimFlac } from './helpers/flac.js';
 
 function tone(seconds: number, sampleRate: number): Float32Array {
   const out = new Float32Array(Math.round(seconds * sampleRate));
@@ -61,51 +62,9 @@ function emptyWav(root: string, rel: string): void {
   writeFileSync(join(root, rel), header);
 }
 
-function crc8(bytes: number[]): number {
-  let crc = 0;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let i = 0; i < 8; i++) crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
-  }
-  return crc;
-}
-
-function crc16(bytes: number[]): number {
-  let crc = 0;
-  for (const byte of bytes) {
-    crc ^= byte << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x8005) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc;
-}
-
-// A valid mono 16-bit FLAC stream: STREAMINFO and one frame with a VERBATIM subframe (no
-// compression), enough for any decoder and for the header reader under test.
-function flacBytes(samples: Float32Array, sampleRate: number): Buffer {
-  const n = samples.length;
-  const info = Buffer.alloc(34);
-  info.writeUInt16BE(n, 0);
-  info.writeUInt16BE(n, 2);
-  // bytes 10..17: 20-bit rate, 3-bit channels-1 (0), 5-bit bits-1 (15), 36-bit total samples
-  info[10] = (sampleRate >> 12) & 0xff;
-  info[11] = (sampleRate >> 4) & 0xff;
-  info[12] = ((sampleRate & 0x0f) << 4) | (0 << 1) | (15 >> 4);
-  info[13] = ((15 & 0x0f) << 4) | Math.floor(n / 2 ** 32);
-  info.writeUInt32BE(n >>> 0, 14);
-  const header = [0xff, 0xf8, 0x70, 0x08, 0x00, ((n - 1) >> 8) & 0xff, (n - 1) & 0xff];
-  const frame = [...header, crc8(header), 0x02];
-  for (const s of samples) {
-    const v = Math.max(-32768, Math.min(32767, Math.round(s * 32768))) & 0xffff;
-    frame.push(v >> 8, v & 0xff);
-  }
-  const crc = crc16(frame);
-  frame.push(crc >> 8, crc & 0xff);
-  return Buffer.concat([Buffer.from('fLaC', 'latin1'), Buffer.from([0x80, 0, 0, 34]), info, Buffer.from(frame)]);
-}
-
 function flac(root: string, rel: string, seconds = 0.05, sampleRate = 48000): void {
   mkdirSync(dirname(join(root, rel)), { recursive: true });
-  writeFileSync(join(root, rel), flacBytes(tone(seconds, sampleRate), sampleRate));
+  writeFileSync(join(root, rel), verbatimFlac(tone(seconds, sampleRate), sampleRate));
 }
 
 function byPath(result: ParseResult): Map<string, ParseResult['rows'][number]> {
@@ -191,6 +150,17 @@ describe('VCTK 0.92', () => {
     assert.equal(rows.get('p315_001_mic1.flac')!.gender, 'M');
     assert.ok(rows.has('p280_001_mic1.flac'));
     assert.deepEqual(result.skipped, []);
+  });
+
+  it('its FLAC clips load as 16 kHz mono clips, the same as the same audio in WAV', async () => {
+    build();
+    const row = byPath(parseVctk(root)).get('p225_001_mic1.flac')!;
+    const clip = await loadClip(join(root, row.path));
+    wav(root, 'same-audio.wav', 0.05, 48000);
+    const same = await loadClip(join(root, 'same-audio.wav'));
+    assert.equal(clip.originalSampleRate, 48000);
+    assert.equal(clip.samples.length, Math.round(row.duration_s! * 16000));
+    assert.deepEqual(clip.samples, same.samples);
   });
 
   it('mic2 leaves p280 out and says so; both lists every file', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,9 +17,13 @@ import {
   CREMA_D_REPO,
   ChecksumLock,
   ChecksumMismatchError,
+  DownloadError,
   LicenceNotAcceptedError,
+  UnsafePathError,
+  describeNetworkError,
   downloadCorpus,
   downloadFile,
+  extractArchive,
   hashBytes,
   lockPath,
   parseLfsPointer,
@@ -424,5 +428,198 @@ describe('ttt-speech data (command line)', () => {
       process.stderr.write = stderr;
     }
     assert.deepEqual(readManifestCsv(join(dir, 'data', 'ms-snsd', 'manifest.csv')).map((r) => [r.label, r.split]), [['Typing', 'test']]);
+  });
+});
+
+describe('paths from hosts and archives stay inside the corpus folder', () => {
+  /** A fetch that answers the given API URLs, records every URL asked for, and fails the rest. */
+  function recordingFetch(answers: Record<string, string | object>): { fetch: typeof fetch; asked: string[] } {
+    const asked: string[] = [];
+    const inner = fakeFetch(answers);
+    return { asked, fetch: ((input: string | URL | Request, init?: RequestInit) => (asked.push(String(input)), inner(input, init))) as typeof fetch };
+  }
+
+  const refusal = (path: string, problem: RegExp) => (err: unknown) => err instanceof UnsafePathError && err.path === path && problem.test(err.message);
+
+  it('refuses a files-list destination that is absolute or climbs out, before fetching anything', async () => {
+    const dataDir = join(dir, 'data');
+    for (const [dest, problem] of [
+      ['../escape.bin', /climbs out with '\.\.'/],
+      ['downloads/../../escape.bin', /climbs out with '\.\.'/],
+      ['/tmp/escape.bin', /an absolute path/],
+      ['C:\\escape.bin', /an absolute path/],
+    ] as const) {
+      await assert.rejects(downloadCorpus('musan', { dataDir, files: [{ url: server.url(), dest }], log: quiet }), refusal(dest, problem));
+    }
+    assert.deepEqual(server.ranges, [], 'nothing was fetched');
+    assert.equal(existsSync(join(dataDir, 'escape.bin')), false);
+  });
+
+  it('refuses a Zenodo file key that climbs out, naming the corpus and the URL', async () => {
+    const key = '../../../evil_16k.zip';
+    const { fetch: doFetch, asked } = recordingFetch({
+      'https://zenodo.org/api/records/1227121': { files: [{ key, size: 1, checksum: 'md5:00', links: { self: 'https://zenodo.org/evil' } }] },
+    });
+    await assert.rejects(
+      downloadCorpus('demand', { dataDir: join(dir, 'data'), fetch: doFetch, log: quiet }),
+      (err: unknown) => refusal(`downloads/${key}`, /^demand: destination of https:\/\/zenodo\.org\/evil .*climbs out/)(err),
+    );
+    assert.deepEqual(asked, ['https://zenodo.org/api/records/1227121']);
+  });
+
+  it('refuses Dataverse labels that are absolute or climb out', async () => {
+    const url = 'https://borealisdata.ca/api/datasets/:persistentId/?persistentId=doi:10.5683/SP2/E8H2MF';
+    for (const [file, dest, problem] of [
+      [{ label: 'passwd', directoryLabel: '/etc', dataFile: { id: 1 } }, '/etc/passwd', /an absolute path/],
+      [{ label: 'x.wav', directoryLabel: '../..', dataFile: { id: 2 } }, '../../x.wav', /climbs out/],
+    ] as const) {
+      const { fetch: doFetch, asked } = recordingFetch({ [url]: { data: { latestVersion: { files: [file] } } } });
+      await assert.rejects(downloadCorpus('tess', { dataDir: join(dir, 'data'), fetch: doFetch, acceptLicence: true, log: quiet }), refusal(dest, problem));
+      assert.deepEqual(asked, [url]);
+    }
+  });
+
+  it('refuses a GitHub tree path that climbs out', async () => {
+    const { owner, name, commit, audioTree } = CREMA_D_REPO;
+    const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${'a'.repeat(64)}\nsize 10\n`;
+    const path = '../../../evil.wav';
+    const { fetch: doFetch, asked } = recordingFetch({
+      [`https://api.github.com/repos/${owner}/${name}/git/trees/${audioTree}`]: { truncated: false, tree: [{ path, type: 'blob', sha: hashBytes(Buffer.from(pointer), 'git-sha1') }] },
+      [`https://raw.githubusercontent.com/${owner}/${name}/${commit}/AudioWAV/${path}`]: pointer,
+    });
+    await assert.rejects(downloadCorpus('crema-d', { dataDir: join(dir, 'data'), fetch: doFetch, log: quiet }), refusal(`AudioWAV/${path}`, /climbs out/));
+    assert.ok(asked.every((url) => !url.startsWith('https://media.githubusercontent.com/')), 'no audio was fetched');
+  });
+
+  it('refuses a destination that leads through a symbolic link out of the corpus folder', async () => {
+    const dataDir = join(dir, 'data');
+    const outside = join(dir, 'outside');
+    mkdirSync(outside);
+    mkdirSync(join(dataDir, 'musan'), { recursive: true });
+    symlinkSync(outside, join(dataDir, 'musan', 'downloads'));
+    await assert.rejects(
+      downloadCorpus('musan', { dataDir, files: [{ url: server.url(), dest: 'downloads/noise.bin' }], log: quiet }),
+      refusal('downloads/noise.bin', /leads through the symbolic link .*downloads → .*outside/),
+    );
+    assert.deepEqual(readdirSync(outside), []);
+  });
+
+  it('verify refuses a download plan that was edited to point outside', async () => {
+    const dataDir = join(dir, 'data');
+    mkdirSync(join(dataDir, 'musan'), { recursive: true });
+    writeFileSync(join(dataDir, 'musan', 'download-plan.json'), JSON.stringify({ corpus: 'musan', files: [{ url: server.url(), dest: '../../secret' }] }));
+    await assert.rejects(verifyCorpus('musan', { dataDir, log: quiet }), refusal('../../secret', /climbs out/));
+  });
+
+  describe('archives', () => {
+    let tree: string;
+    let dest: string;
+    let outside: string;
+    beforeEach(function () {
+      if (spawnSync('tar', ['--version']).status !== 0) this.skip();
+      tree = join(dir, 'tree');
+      dest = join(dir, 'corpus');
+      outside = join(dir, 'outside');
+      for (const folder of [tree, dest, outside]) mkdirSync(folder, { recursive: true });
+      writeFileSync(join(tree, 'ok.txt'), 'fine\n');
+    });
+    const tar = (...args: string[]) => assert.equal(spawnSync('tar', args).status, 0, `tar ${args.join(' ')}`);
+
+    it('refuses a member that climbs out before unpacking anything', async () => {
+      writeFileSync(join(dir, 'escape.txt'), 'escaped\n');
+      const archive = join(dir, 'evil.tar');
+      tar('-cPf', archive, '-C', tree, 'ok.txt', '../escape.txt');
+      await assert.rejects(extractArchive(archive, dest), (err: unknown) => refusal('../escape.txt', /^.*evil\.tar: member "\.\.\/escape\.txt": climbs out/)(err));
+      assert.deepEqual(readdirSync(dest), [], 'not even the harmless member was unpacked');
+    });
+
+    it('removes the link a failed unpack leaves pointing outside, and says so', async () => {
+      // A link to `outside`, then a file "through" it: tar refuses the file but keeps the link.
+      symlinkSync(outside, join(dir, 'link'));
+      mkdirSync(join(tree, 'link'));
+      writeFileSync(join(tree, 'link', 'payload'), 'written outside?\n');
+      const archive = join(dir, 'trick.tar');
+      tar('-cf', archive, '-C', dir, 'link');
+      tar('-rf', archive, '-C', tree, 'link/payload');
+      await assert.rejects(extractArchive(archive, dest), /could not unpack [\s\S]*removed 1 symbolic link\(s\) it left pointing outside .*link → .*outside/);
+      assert.throws(() => lstatSync(join(dest, 'link')), /ENOENT/);
+      assert.deepEqual(readdirSync(outside), []);
+    });
+
+    it('refuses an archive whose link points outside even when it unpacks, and keeps links that stay inside', async () => {
+      symlinkSync('/', join(tree, 'root'));
+      symlinkSync('ok.txt', join(tree, 'alias'));
+      const archive = join(dir, 'links.tar');
+      tar('-cf', archive, '-C', tree, 'ok.txt', 'alias', 'root');
+      await assert.rejects(extractArchive(archive, dest), /links\.tar: refused: removed 1 symbolic link.*root → \//);
+      assert.throws(() => lstatSync(join(dest, 'root')), /ENOENT/);
+      assert.equal(readFileSync(join(dest, 'alias'), 'utf8'), 'fine\n');
+      await assert.rejects(extractArchive(archive, dest), /refused/, 'no marker: the next run checks again');
+    });
+
+    it('refuses a zip member that climbs out', async function () {
+      if (spawnSync('unzip', ['-v']).status !== 0 || spawnSync('python3', ['--version']).status !== 0) this.skip();
+      const archive = join(dir, 'evil.zip');
+      const made = spawnSync('python3', ['-c', `import zipfile\nz = zipfile.ZipFile(${JSON.stringify(archive)}, 'w')\nz.writestr('ok.txt', 'fine')\nz.writestr('../../evil.txt', 'x')\nz.close()`]);
+      assert.equal(made.status, 0, String(made.stderr));
+      await assert.rejects(extractArchive(archive, dest), refusal('../../evil.txt', /climbs out/));
+      assert.deepEqual(readdirSync(dest), []);
+    });
+  });
+
+  it('checks an archive already on disk against its checksum before unpacking it again', async function () {
+    if (spawnSync('tar', ['--version']).status !== 0) this.skip();
+    const tree = join(dir, 'tree');
+    writeWav(join(tree, 'musan', 'noise', 'free-sound', 'noise-free-sound-0000.wav'), new Float32Array(1600).fill(0.1), 16000);
+    const archive = join(dir, 'musan.tar.gz');
+    assert.equal(spawnSync('tar', ['-czf', archive, '-C', tree, 'musan']).status, 0);
+    const original = readFileSync(archive);
+    server.content = original;
+    const dataDir = join(dir, 'data');
+    const files = [{ url: server.url(), dest: 'downloads/musan.tar.gz', extract: true }];
+    await downloadCorpus('musan', { dataDir, files, log: quiet });
+
+    // The archive on disk is replaced by another one (a bad copy, a tampered file).
+    writeWav(join(tree, 'musan', 'noise', 'free-sound', 'planted.wav'), new Float32Array(1600).fill(0.1), 16000);
+    const onDisk = join(dataDir, 'musan', 'downloads', 'musan.tar.gz');
+    assert.equal(spawnSync('tar', ['-czf', onDisk, '-C', tree, 'musan']).status, 0);
+    await assert.rejects(downloadCorpus('musan', { dataDir, files, log: quiet }), (err: unknown) => err instanceof ChecksumMismatchError && /checksums\.lock\.json; not unpacked/.test(err.message));
+    assert.equal(existsSync(join(dataDir, 'musan', 'musan', 'noise', 'free-sound', 'planted.wav')), false);
+
+    // The same bytes again (a new modification time): checked, found good, unpacked.
+    writeFileSync(onDisk, original);
+    assert.deepEqual((await downloadCorpus('musan', { dataDir, files, log: quiet })).extracted, ['downloads/musan.tar.gz']);
+  });
+});
+
+describe('network failures name the URL and the cause', () => {
+  it('a refused connection: ECONNREFUSED, not just "fetch failed"', async () => {
+    const closed = new TestServer();
+    await closed.start();
+    const url = closed.url();
+    await closed.stop();
+    await assert.rejects(downloadFile({ url, dest: join(dir, 'x.bin'), retries: 0 }), (err: unknown) => {
+      assert.ok(err instanceof DownloadError, String(err));
+      assert.equal(err.url, url);
+      assert.match(err.message, new RegExp(`^${url.replace(/[.]/g, '\\.')}: cannot connect: .*ECONNREFUSED.*\\(connection refused`));
+      return true;
+    });
+  });
+
+  it('no network: the host API URL and ENOTFOUND, as undici reports them in err.cause', async () => {
+    const offline = (async (input: string | URL | Request) => {
+      const host = new URL(String(input)).hostname;
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host }) });
+    }) as typeof fetch;
+    await assert.rejects(
+      downloadCorpus('demand', { dataDir: dir, fetch: offline, log: quiet }),
+      /DownloadError: https:\/\/zenodo\.org\/api\/records\/1227121: cannot connect: getaddrinfo ENOTFOUND zenodo\.org \(host not found/,
+    );
+  });
+
+  it('reads the cause inside an AggregateError (one error per address tried)', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED ::1:9'), { code: 'ECONNREFUSED' });
+    const err = new TypeError('fetch failed', { cause: new AggregateError([refused], '') });
+    assert.match(describeNetworkError(err), /^connect ECONNREFUSED ::1:9 \(connection refused/);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import {
   type FbankOptions,
 } from '../lib/features/index.js';
 import type { FbankJson } from '../lib/cli/commands/fbank.js';
+import { encodeFlac } from './helpers/flac.js';
 
 const TEST_DIR = dirname(fileURLToPath(import.meta.url));
 const FIXTURE_DIR = join(TEST_DIR, 'fixtures', 'fbank');
@@ -180,6 +181,17 @@ describe('fbank input checks', () => {
     assert.throws(() => fbank(clip, { source: 'bad.wav' }), /bad\.wav has a non-finite sample \(NaN\) at index 1234/);
     clip[1234] = Number.POSITIVE_INFINITY;
     assert.throws(() => fbank(clip), /samples has a non-finite sample \(Infinity\) at index 1234/);
+  });
+
+  it('says a clip is too short for a frame longer than the clip, however long the frame', () => {
+    assert.throws(
+      () => fbank(testClip(2), { frameLengthMs: 10000, source: 'two-seconds.wav' }),
+      /two-seconds\.wav is too short: 32000 samples \(2000\.0 ms at 16000 Hz\); one 10000 ms frame needs 160000/,
+    );
+  });
+
+  it('refuses a window whose DFT matrix would not fit in memory, naming the source', () => {
+    assert.throws(() => fbank(testClip(1.5), { frameLengthMs: 1200, source: 'long.wav' }), /long\.wav: a 1200 ms window \(19200 samples\) needs a [\d.]+ GiB DFT matrix/);
   });
 
   it('names the clip in a batch', () => {
@@ -389,11 +401,28 @@ describe('ttt-speech fbank (CLI)', () => {
     assert.match(run.stdout, /log-mel min -?\d+\.\d+, mean -?\d+\.\d+, max -?\d+\.\d+/);
   });
 
-  it('fails with the reason for a clip shorter than one frame', () => {
+  it('fails with the reason for a clip shorter than one frame, also when the frame is long', () => {
     const file = join(dir, 'short.wav');
     writeWav(file, testClip(0.02), 16000, '16');
     const run = runCli(['fbank', file]);
     assert.equal(run.status, 1);
     assert.match(run.stderr, /short\.wav is too short/);
+    const two = join(dir, 'two-seconds.wav');
+    writeWav(two, testClip(2), 16000, '16');
+    const long = runCli(['fbank', two, '--frame-length', '10000']);
+    assert.equal(long.status, 1);
+    assert.match(long.stderr, /two-seconds\.wav is too short: 32000 samples .*one 10000 ms frame needs 160000/);
+    assert.doesNotMatch(long.stderr, /RangeError|typed array/);
+  });
+
+  it('reads a FLAC file and prints the same fbank as for the same audio in WAV', async () => {
+    const ints = Int32Array.from(testClip(0.5, 3), (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768))));
+    const flacFile = join(dir, 'clip.flac');
+    const wavFile = join(dir, 'clip.wav');
+    writeFileSync(flacFile, await encodeFlac([ints], { sampleRate: 16000, bitsPerSample: 16 }));
+    writeWav(wavFile, Float32Array.from(ints, (v) => v / 32768), 16000, '16');
+    const [fromFlac, fromWav] = [flacFile, wavFile].map((file) => runCli(['fbank', file, '--json', '--bins', '40']));
+    assert.equal(fromFlac.status, 0, fromFlac.stderr);
+    assert.deepEqual((JSON.parse(fromFlac.stdout) as FbankJson).data, (JSON.parse(fromWav.stdout) as FbankJson).data);
   });
 });

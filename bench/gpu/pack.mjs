@@ -22,8 +22,17 @@ const log = (line) => process.stderr.write(`[pack] ${line}\n`);
 
 // Loaded at run time from node_modules: they hold native or wasm binaries, or share tfjs-core.
 // eSpeak NG (GPL-3.0) travels as its own package, run by the separate synthesis program as in the project.
-const RUNTIME_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', '@echogarden/espeak-ng-emscripten'];
-const EXTERNAL = ['@tensorflow/*', 'webgpu', 'plotly.js-dist-min'];
+// The FLAC decoder travels as packages too: its codec-parser is LGPL-3.0, which a bundle would
+// merge into the project's code; as a package it stays a separate, replaceable library.
+const RUNTIME_PACKAGES = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-backend-webgpu',
+  'webgpu',
+  '@echogarden/espeak-ng-emscripten',
+  '@wasm-audio-decoders/flac',
+];
+const EXTERNAL = ['@tensorflow/*', 'webgpu', 'plotly.js-dist-min', '@wasm-audio-decoders/flac'];
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });

@@ -6,7 +6,7 @@
 import { AudioFileError } from './errors.js';
 import { peakLevelDb } from './level.js';
 import { resample } from './resample.js';
-import { readWav } from './wav.js';
+import { readAudio } from './decode.js';
 
 /** One mono clip ready for feature extraction. */
 export interface Clip {
@@ -102,13 +102,14 @@ export function clipFromSamples(samples: Float32Array, sampleRate: number, sourc
 }
 
 /**
- * Reads a WAV file as a mono clip at `options.sampleRate` (default 16 kHz): decode, downmix
- * (mono or stereo only, see {@link toMono}), resample with libsamplerate, then check duration
- * and level (see {@link validateClip}). Every failure is an {@link AudioFileError} naming `path`.
+ * Reads a WAV or FLAC file (told apart by content, see {@link readAudio}) as a mono clip at
+ * `options.sampleRate` (default 16 kHz): decode, downmix (mono or stereo only, see
+ * {@link toMono}), resample with libsamplerate, then check duration and level (see
+ * {@link validateClip}). Every failure is an {@link AudioFileError} naming `path`.
  */
 export async function loadClip(path: string, options: LoadClipOptions = {}): Promise<Clip> {
   const sampleRate = options.sampleRate ?? DEFAULT_SAMPLE_RATE;
-  const decoded = readWav(path);
+  const decoded = await readAudio(path);
   const mono = toMono(decoded.channels, path);
   const samples = await resample(mono, decoded.sampleRate, sampleRate);
   validateClip(samples, sampleRate, path, options);

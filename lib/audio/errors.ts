@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { describeFileError } from '../util/files.js';
+
 /**
  * An input file that ttt-speech cannot use. The message always starts with the file and then
  * says what is wrong with it, so a bad clip deep inside a corpus is easy to find.
@@ -13,5 +16,17 @@ export class AudioFileError extends Error {
     this.name = 'AudioFileError';
     this.file = file;
     this.problem = problem;
+  }
+}
+
+/**
+ * Reads an audio file's bytes. A failure is an {@link AudioFileError} saying why in words
+ * ("cannot read: no such file", "… is a directory", "… permission denied").
+ */
+export function readAudioBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new AudioFileError(path, `cannot read: ${describeFileError(err)}`);
   }
 }

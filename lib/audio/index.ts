@@ -1,11 +1,15 @@
 /**
- * Audio in ttt-speech: WAV in and out, mono 16 kHz clips, noise (generated or drawn from noise
- * files) at a chosen SNR, and a simulated recording chain (room, microphone, background).
+ * Audio in ttt-speech: WAV and FLAC in, WAV out, mono 16 kHz clips, noise (generated or drawn
+ * from noise files) at a chosen SNR, and a simulated recording chain (room, microphone, background).
  * @packageDocumentation
  */
 export { AudioFileError } from './errors.js';
-export { decodeWav, readWav, encodeWav, writeWav } from './wav.js';
+export { decodeWav, readWav, encodeWav, writeWav, FLOAT_WAV_LIMIT } from './wav.js';
 export type { DecodedWav, WavBitDepth } from './wav.js';
+export { decodeFlac, isFlac, parseFlacStreamInfo, id3TagLength, FLAC_BIT_DEPTHS } from './flac.js';
+export type { DecodedFlac, FlacStreamInfo } from './flac.js';
+export { decodeAudio, readAudio, sniffAudioFormat } from './decode.js';
+export type { AudioFormat, DecodedAudio } from './decode.js';
 export { resample } from './resample.js';
 export type { ResampleQuality } from './resample.js';
 export { DEFAULT_SAMPLE_RATE, loadClip, clipFromSamples, toMono, validateClip, assertSampleRate } from './clip.js';

@@ -3,9 +3,8 @@
  * writer); this file adds the checks a training pipeline needs — truncated data, empty files,
  * channel layouts we refuse to guess, non-finite samples — each reported with the file's name.
  */
-import { readFileSync } from 'node:fs';
 import * as wavefileModule from 'wavefile';
-import { AudioFileError } from './errors.js';
+import { AudioFileError, readAudioBytes } from './errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 // wavefile is CommonJS and marks itself `__esModule`: Node's ESM loader exposes its exports only
@@ -28,8 +27,32 @@ export interface DecodedWav {
 const FULL_SCALE: Record<string, number> = { '8': 128, '16': 32768, '24': 8388608, '32': 2147483648 };
 
 /**
+ * The largest magnitude accepted in a float WAV: 16, i.e. +24 dBFS. Float audio may pass full
+ * scale a little (inter-sample peaks, gain after mastering, resampling overshoot: a few dB), so
+ * ±1 would refuse real files. Far beyond that lie two kinds of broken file: integer PCM values
+ * stored as float (peaks near 32768, +90 dBFS) and garbage bytes (1e19, 1e30), whose squares
+ * overflow float32 in the fbank and turn features into Infinity and NaN.
+ */
+export const FLOAT_WAV_LIMIT = 16;
+
+// A refusal rather than a warning: the clip's features would be NaN or off by tens of dB, and a
+// warning among thousands of clips scrolls away while the run goes on with them.
+function implausibleFloatSample(source: string, value: number, index: number, channel: number): AudioFileError {
+  const hint =
+    Math.abs(value) > 32768
+      ? 'the file is probably damaged'
+      : 'if it holds integer PCM values stored as float, divide them by 32768; if it is just loud, normalise it, e.g. `sox in.wav out.wav gain -n`';
+  return new AudioFileError(
+    source,
+    `implausible sample ${value} at index ${index} of channel ${channel}: float samples must lie within ±${FLOAT_WAV_LIMIT} ` +
+      `(+${(20 * Math.log10(FLOAT_WAV_LIMIT)).toFixed(0)} dBFS); ${hint}`,
+  );
+}
+
+/**
  * Decodes WAV bytes (PCM 8/16/24/32-bit integer, 32/64-bit float) to float channels.
- * Throws {@link AudioFileError} naming `source` for anything that is not a complete, finite WAV.
+ * Throws {@link AudioFileError} naming `source` for anything that is not a complete, finite WAV,
+ * and for float samples beyond ±{@link FLOAT_WAV_LIMIT} (naming the sample's index).
  */
 export function decodeWav(bytes: Uint8Array, source: string): DecodedWav {
   if (bytes.length < 12) throw new AudioFileError(source, `not a WAV file (only ${bytes.length} bytes)`);
@@ -73,6 +96,7 @@ export function decodeWav(bytes: Uint8Array, source: string): DecodedWav {
       if (!Number.isFinite(v)) {
         throw new AudioFileError(source, `non-finite sample (${ch[i]}) at index ${i} of channel ${c}`);
       }
+      if (Math.abs(v) > FLOAT_WAV_LIMIT) throw implausibleFloatSample(source, v, i, c);
       out[i] = v;
     }
     return out;
@@ -82,13 +106,7 @@ export function decodeWav(bytes: Uint8Array, source: string): DecodedWav {
 
 /** Reads and decodes a WAV file from disk (see {@link decodeWav}). */
 export function readWav(path: string): DecodedWav {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new AudioFileError(path, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return decodeWav(bytes, path);
+  return decodeWav(readAudioBytes(path), path);
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   parseManifestCsv,
   type ManifestRow as DataManifestRow,
 } from '../data/manifest.js';
+import { describeFileError } from '../util/files.js';
 import { SPEAKING_STYLE_NAMES, type AgeGroup, type Gender, type SpeakerRole, type SpeakingStyleName } from './voices.js';
 
 export { ManifestError };
@@ -224,7 +225,7 @@ export function readManifest(path: string): ManifestRow[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ManifestError(path, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ManifestError(path, `cannot read: ${describeFileError(err)}`);
   }
   return parseManifest(text, path);
 }

@@ -30,10 +30,11 @@ export { hashFile, hashBytes, ChecksumMismatchError } from './download/hash.js';
 export type { Checksum, HashAlgorithm } from './download/hash.js';
 export { ChecksumLock } from './download/lock.js';
 export type { LockEntry } from './download/lock.js';
-export { downloadFile, partPath, DownloadError } from './download/fetch-file.js';
+export { downloadFile, partPath, DownloadError, describeNetworkError } from './download/fetch-file.js';
 export type { DownloadFileOptions, DownloadFileResult } from './download/fetch-file.js';
-export { extractArchive, archiveKind } from './download/extract.js';
-export type { ArchiveKind } from './download/extract.js';
+export { extractArchive, archiveKind, listArchive } from './download/extract.js';
+export type { ArchiveKind, ExtractOptions } from './download/extract.js';
+export { resolveInside, UnsafePathError } from './download/safe-path.js';
 export { CORPUS_SOURCES, CREMA_D_REPO, formatLicence, parseLfsPointer, parseZenodoChecksum, mapLimit } from './download/sources.js';
 export type { CorpusSource, Licence, RemoteFile, PlanContext, LfsPointer } from './download/sources.js';
 export {

@@ -8,6 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic.js';
+import { describeFileError } from '../util/files.js';
 
 /** A speaker's sex as the corpora record it; `''` where unknown (noise, unlabelled speech). */
 export type Gender = 'F' | 'M' | '';
@@ -184,7 +185,7 @@ export function readManifestCsv(path: string, options: ManifestReadOptions = {})
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ManifestError(path, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ManifestError(path, `cannot read: ${describeFileError(err)}`);
   }
   return parseManifestCsv(text, path, options);
 }

@@ -4,6 +4,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
+import { id3TagLength, parseFlacStreamInfo } from '../audio/flac.js';
 
 /** What a header says about a clip. */
 export interface AudioHeader {
@@ -56,24 +57,11 @@ function probeWav(fd: number): AudioHeader | null {
   return null;
 }
 
-// An ID3v2 tag, when present, precedes the FLAC stream; its size is "syncsafe" (7 bits a byte).
-function id3Length(bytes: Buffer): number {
-  if (bytes.length < 10 || bytes.toString('latin1', 0, 3) !== 'ID3') return 0;
-  const size = ((bytes[6] & 0x7f) << 21) | ((bytes[7] & 0x7f) << 14) | ((bytes[8] & 0x7f) << 7) | (bytes[9] & 0x7f);
-  return 10 + size + (bytes[5] & 0x10 ? 10 : 0);
-}
-
-// STREAMINFO is always the first metadata block: 20-bit rate, 3-bit channels-1, 5-bit bits-1, 36-bit total samples.
+// STREAMINFO comes right after the marker, which an ID3v2 tag may precede.
 function probeFlac(fd: number): AudioHeader | null {
-  const start = id3Length(readAt(fd, 0, 10));
-  const bytes = readAt(fd, start, 42);
-  if (bytes.length < 42 || tag(bytes, 0) !== 'fLaC' || (bytes[4] & 0x7f) !== 0) return null;
-  const info = bytes.subarray(8);
-  const sampleRate = (info[10] << 12) | (info[11] << 4) | (info[12] >> 4);
-  const channels = ((info[12] >> 1) & 0x07) + 1;
-  const totalSamples = (info[13] & 0x0f) * 2 ** 32 + info.readUInt32BE(14);
-  if (sampleRate === 0) return null;
-  return header('flac', sampleRate, channels, totalSamples === 0 ? null : totalSamples);
+  const info = parseFlacStreamInfo(readAt(fd, id3TagLength(readAt(fd, 0, 10)), 42));
+  if (!info || info.sampleRate === 0) return null;
+  return header('flac', info.sampleRate, info.channels, info.totalSamples);
 }
 
 /**

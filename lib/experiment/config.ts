@@ -4,14 +4,12 @@
  * code alike, so a typo in a key is an error that names the key rather than a silently
  * ignored setting.
  */
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import * as YAML from 'yaml';
 import { z } from 'zod';
 import { TTT_OPTIMIZERS } from '../ttt/index.js';
 import { TTA_METHODS, resolveTtaSettings, type TtaMethodName, type TtaSettingsInput } from '../tta/index.js';
 import { MASK_STRATEGIES, maskRatioProblem, type MaskStrategy } from '../model/index.js';
 import { parseShift, type NoiseCorpusName } from '../shifts/index.js';
+import { readConfigFile } from '../util/index.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -276,22 +274,12 @@ export function baselineSettings(method: ExperimentMethod): TtaSettingsInput {
   return input as TtaSettingsInput;
 }
 
-/** Reads a config file (`.json`, `.yaml` or `.yml`) and validates it. */
+/**
+ * Reads a config file and validates it. `.json` is JSON, `.yaml`/`.yml` YAML, and any other
+ * name is judged by its content (see `readConfigFile` in lib/util); errors name the file.
+ */
 export function loadExperimentConfig(path: string): ExperimentConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`${path}: cannot read the experiment config (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  let value: unknown;
-  try {
-    const yaml = (YAML as unknown as { default?: typeof YAML }).default ?? YAML;
-    value = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? yaml.parse(text) : JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}: not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
-  }
-  return resolveExperimentConfig(value, path);
+  return resolveExperimentConfig(readConfigFile(path, 'experiment config'), path);
 }
 
 /**

@@ -71,10 +71,24 @@ function stackTwice(weights: Float64Array): Float32Array {
   return out;
 }
 
+/**
+ * The most floats one plan's DFT matrix may hold (1 GiB of float32). The matrix grows with the
+ * square of the window (about windowSize × paddedSize): 400 × 514 at 25 ms, but at a 1 s
+ * window it would take 2 GiB, and past a few seconds no typed array can hold it.
+ */
+const MAX_DFT_FLOATS = 2 ** 28;
+
 function getPlan(options: FbankOptions, geometry: FrameGeometry): FbankPlan {
   const key = planKey(options, geometry);
   const cached = plans.get(key);
   if (cached) return cached;
+  const dftFloats = geometry.windowSize * 2 * (geometry.paddedSize / 2 + 1);
+  if (dftFloats > MAX_DFT_FLOATS) {
+    throw new Error(
+      `fbank: ${options.source}: a ${options.frameLengthMs} ms window (${geometry.windowSize} samples) needs a ` +
+        `${(dftFloats / 2 ** 28).toFixed(1)} GiB DFT matrix, more than the 1 GiB allowed; use a shorter frame length`,
+    );
+  }
   const bank = melFilterbank({
     melBins: options.melBins,
     paddedSize: geometry.paddedSize,
@@ -152,12 +166,14 @@ export function fbank(samples: Float32Array, options: Partial<FbankOptions> = {}
 export function fbankBatch(clips: Float32Array[], options: Partial<FbankOptions> = {}): tf.Tensor2D[] {
   const resolved = resolveFbankOptions(options);
   const geometry = frameGeometry(resolved);
-  const plan = getPlan(resolved, geometry);
-  if (clips.length === 0) return [];
+  // Clips are checked before the plan is built: a window longer than the clip is the user's
+  // real problem, and its matrices may be too large to allocate at all.
   const counts = clips.map((samples, i) => {
     checkClip(samples, geometry, resolved, clips.length === 1 ? resolved.source : `${resolved.source}[${i}]`);
     return frameCount(samples.length, geometry, resolved.snipEdges);
   });
+  const plan = getPlan(resolved, geometry);
+  if (clips.length === 0) return [];
   const totalFrames = counts.reduce((a, b) => a + b, 0);
   const buffer = new Float32Array(totalFrames * geometry.windowSize);
   let row = 0;

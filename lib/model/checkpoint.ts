@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { readJsonFile } from '../util/files.js';
 import { resolveHeadConfig, validateModelConfig, type HeadConfig, type ModelConfig } from './config.js';
 import { namedParameters } from './groups.js';
 import { attachHead } from './heads.js';
@@ -191,7 +192,7 @@ export function hasCheckpoint(dir: string): boolean {
 /** Reads and checks `config.json` of a checkpoint. */
 export function readCheckpointConfig<F = unknown, N = unknown, T = unknown>(dir: string): CheckpointConfig<F, N, T> {
   const folder = resolveFolder(dir);
-  const config = JSON.parse(readFileSync(join(folder, CONFIG_FILE), 'utf8')) as CheckpointConfig<F, N, T>;
+  const config = readJsonFile<CheckpointConfig<F, N, T>>(join(folder, CONFIG_FILE), 'checkpoint config');
   if (config.format !== CHECKPOINT_FORMAT) throw new Error(`${folder}/${CONFIG_FILE} is not a ttt-speech checkpoint`);
   if (config.version !== CHECKPOINT_VERSION) {
     throw new Error(`${folder}: checkpoint format version ${config.version}, this code reads version ${CHECKPOINT_VERSION}`);
@@ -210,7 +211,7 @@ interface StoredTensors {
 function readStored(dir: string): StoredTensors {
   checkByteOrder();
   const folder = resolveFolder(dir);
-  const manifest = JSON.parse(readFileSync(join(folder, MANIFEST_FILE), 'utf8')) as CheckpointManifest;
+  const manifest = readJsonFile<CheckpointManifest>(join(folder, MANIFEST_FILE), 'checkpoint manifest');
   const bytes = readFileSync(join(folder, WEIGHTS_FILE));
   if (bytes.byteLength !== manifest.byteLength) {
     throw new Error(`${folder}/${WEIGHTS_FILE} has ${bytes.byteLength} bytes, the manifest says ${manifest.byteLength}`);

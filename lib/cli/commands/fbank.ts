@@ -65,7 +65,7 @@ function summarize(values: Float32Array): { min: number; mean: number; max: numb
 }
 
 /**
- * Reads `file` (any WAV; stereo is averaged to mono, other rates are resampled to 16 kHz),
+ * Reads `file` (WAV or FLAC; stereo is averaged to mono, other rates are resampled to 16 kHz),
  * computes its fbank and returns the text to print.
  */
 export async function fbankCommandOutput(file: string, flags: FbankCommandFlags): Promise<string> {
@@ -103,10 +103,10 @@ export function registerFbankCommand(program: Command): void {
   program
     .command('fbank')
     .description(
-      `Print the Kaldi-compatible log-mel fbank of a WAV file (AudioMAE defaults: ${DEFAULT_FBANK_OPTIONS.melBins} bins, ` +
+      `Print the Kaldi-compatible log-mel fbank of a WAV or FLAC file (AudioMAE defaults: ${DEFAULT_FBANK_OPTIONS.melBins} bins, ` +
         `${DEFAULT_FBANK_OPTIONS.frameLengthMs} ms ${DEFAULT_FBANK_OPTIONS.windowType} window, ${DEFAULT_FBANK_OPTIONS.frameShiftMs} ms hop).`,
     )
-    .argument('<file.wav>', 'audio file; stereo is averaged to mono, other sample rates are resampled to 16 kHz')
+    .argument('<file.wav>', 'audio file, WAV or FLAC; stereo is averaged to mono, other sample rates are resampled to 16 kHz')
     .option('--json', 'print { "options", "frames", "bins", "data": [frames][bins] } as JSON')
     .option('--bins <n>', 'number of mel bins', positiveInteger, DEFAULT_FBANK_OPTIONS.melBins)
     .option('--frame-length <ms>', 'window length in milliseconds', positiveNumber, DEFAULT_FBANK_OPTIONS.frameLengthMs)

@@ -22,7 +22,6 @@
  * }
  * ```
  */
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { seedArgument } from '../arguments.js';
@@ -43,6 +42,7 @@ import {
 } from '../../model/index.js';
 import { pretrainMae, type PretrainState } from '../../train/index.js';
 import { maskSchema } from '../../experiment/index.js';
+import { readConfigFile } from '../../util/index.js';
 
 
 /** The config file of `pretrain`. */
@@ -106,15 +106,12 @@ export interface PretrainCommandFlags {
 /** What the checkpoint stores under `features`: how to turn a clip into the model's input. */
 export type PretrainFeatureRecord = FeatureRecipe;
 
-/** Reads and checks a config file; errors name the file and the offending field. */
+/**
+ * Reads and checks a config file (JSON, or YAML by name or content: see `readConfigFile` in
+ * lib/util); errors name the file and the offending field.
+ */
 export function readPretrainConfig(path: string): PretrainConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`${path}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const parsed = pretrainConfigSchema.safeParse(raw);
+  const parsed = pretrainConfigSchema.safeParse(readConfigFile(path, 'pretrain config'));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`${path}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
@@ -242,7 +239,7 @@ export function registerPretrainCommand(program: Command): void {
   program
     .command('pretrain')
     .description('pre-train the masked autoencoder on the offline corpus (or a manifest) and save a checkpoint')
-    .requiredOption('--config <json>', 'config file (model, data, features, train, seed, out)')
+    .requiredOption('--config <json>', 'config file, JSON or YAML (model, data, features, train, seed, out)')
     .option('--out <dir>', 'checkpoint folder (default: the config\'s "out", else checkpoints/mae)')
     .option('--seed <n>', 'seed of initialisation, data order and masks (overrides the config)', seedArgument)
     .option('--resume', 'continue the run whose checkpoint is in the output folder')

@@ -25,6 +25,7 @@ import type { DownloadFileResult } from './fetch-file.js';
 import type { Checksum } from './hash.js';
 import { ChecksumMismatchError, hashFile } from './hash.js';
 import { ChecksumLock } from './lock.js';
+import { resolveInside } from './safe-path.js';
 import { CORPUS_SOURCES, formatLicence, mapLimit } from './sources.js';
 import type { RemoteFile } from './sources.js';
 
@@ -105,6 +106,25 @@ function expectedFor(corpus: CorpusName, file: RemoteFile, lock: ChecksumLock): 
   return learned ? { checksum: learned, origin: `learned on ${learned.recorded}, ${lock.path}` } : {};
 }
 
+/** Where `file` goes: inside the corpus folder, or an {@link UnsafePathError} naming the corpus and the URL. */
+function destinationOf(corpus: CorpusName, corpusDir: string, file: RemoteFile): string {
+  return resolveInside(corpusDir, file.dest, `${corpus}: destination of ${file.url}`);
+}
+
+/** Re-hashes an archive already on disk against its published or learned digest. */
+async function checkBeforeUnpacking(corpus: CorpusName, file: RemoteFile, archive: string, lock: ChecksumLock, log: (line: string) => void): Promise<void> {
+  const expected = expectedFor(corpus, file, lock);
+  if (!expected.checksum) {
+    log(`${file.dest}: no checksum published or learned, so it is unpacked unchecked`);
+    return;
+  }
+  log(`checking ${file.dest} against its ${expected.checksum.algorithm} before unpacking it …`);
+  const actual = await hashFile(archive, expected.checksum.algorithm);
+  if (actual !== expected.checksum.hex.toLowerCase()) {
+    throw new ChecksumMismatchError(archive, expected.checksum, actual, `${expected.origin ?? 'expected'}; not unpacked: delete it and download again`);
+  }
+}
+
 /**
  * Progress of one file in bytes. The bar starts at the first response, when the size is known
  * (archive hosts rarely publish sizes in advance); without a size there is no bar.
@@ -150,6 +170,8 @@ export async function downloadCorpus(corpus: CorpusName, options: DownloadCorpus
   const corpusDir = join(dataDir, corpus);
   const doFetch = options.fetch ?? fetch;
   const files = options.files ?? (await source.plan!({ fetch: doFetch, corpusDir, log }));
+  // Destinations come from hosts' APIs: every one is checked before anything is fetched or written.
+  const destinations = new Map(files.map((file) => [file, destinationOf(corpus, corpusDir, file)]));
   writeJsonAtomic(planPath(corpusDir), { corpus, files });
   const lock = ChecksumLock.load(lockPath(dataDir));
   // Many small files (CREMA-D, TESS) get one bar counting files; a few archives, one byte bar each, in turn.
@@ -163,7 +185,7 @@ export async function downloadCorpus(corpus: CorpusName, options: DownloadCorpus
       try {
         result = await downloadFile({
           url: file.url,
-          dest: join(corpusDir, file.dest),
+          dest: destinations.get(file)!,
           size: file.size,
           expected: expected.checksum,
           expectedOrigin: expected.origin,
@@ -185,8 +207,12 @@ export async function downloadCorpus(corpus: CorpusName, options: DownloadCorpus
   }
   if (options.extract !== false) {
     for (const file of files.filter((f) => f.extract)) {
+      const archive = destinations.get(file)!;
+      // An archive fetched by this run was checked on arrival; one already on disk may have
+      // changed since, so it is checked again before it is unpacked again.
+      const beforeUnpack = summary.downloaded.includes(file.dest) ? undefined : () => checkBeforeUnpacking(corpus, file, archive, lock, log);
       log(`unpacking ${file.dest} …`);
-      if (await extractArchive(join(corpusDir, file.dest), corpusDir)) summary.extracted.push(file.dest);
+      if (await extractArchive(archive, corpusDir, { beforeUnpack })) summary.extracted.push(file.dest);
     }
   }
   log(`${corpus}: ${summary.downloaded.length} downloaded, ${summary.present.length} already present, ${summary.learned.length} checksum(s) learned into ${lock.path}`);
@@ -222,13 +248,14 @@ export async function verifyCorpus(corpus: CorpusName, options: DataOptions = {}
   }
   const { files } = JSON.parse(readFileSync(planPath(corpusDir), 'utf8')) as { files: RemoteFile[] };
   const lock = ChecksumLock.load(lockPath(dataDir));
-  const present = files.filter((f) => existsSync(join(corpusDir, f.dest)));
-  const totalBytes = present.reduce((sum, f) => sum + statSync(join(corpusDir, f.dest)).size, 0);
+  const paths = new Map(files.map((file) => [file, destinationOf(corpus, corpusDir, file)]));
+  const present = files.filter((f) => existsSync(paths.get(f)!));
+  const totalBytes = present.reduce((sum, f) => sum + statSync(paths.get(f)!).size, 0);
   const progress = createProgress({ label: `verify ${corpus}`, total: totalBytes });
   const results: VerifiedFile[] = [];
   try {
     for (const file of files) {
-      const path = join(corpusDir, file.dest);
+      const path = paths.get(file)!;
       if (!existsSync(path)) {
         results.push({ dest: file.dest, status: 'missing' });
         continue;

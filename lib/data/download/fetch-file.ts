@@ -59,6 +59,44 @@ export class DownloadError extends Error {
   }
 }
 
+const NETWORK_ERROR_WORDS: Readonly<Record<string, string>> = {
+  ENOTFOUND: 'host not found: no network, or a wrong host name',
+  EAI_AGAIN: 'host name lookup failed for now: no network, or DNS is down',
+  ECONNREFUSED: 'connection refused: nothing listens there',
+  ECONNRESET: 'connection reset by the other side',
+  ETIMEDOUT: 'timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'timed out while connecting',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+/**
+ * Why a request failed, in words. Node's fetch reports every failure to connect as
+ * `TypeError: fetch failed` and keeps the reason (ENOTFOUND, ECONNREFUSED, …) in `err.cause`,
+ * sometimes inside an AggregateError (one error per address tried).
+ */
+export function describeNetworkError(err: unknown): string {
+  let cause = (err as { cause?: unknown }).cause ?? err;
+  const inner = (cause as { errors?: unknown[] }).errors;
+  if (!(cause as NodeJS.ErrnoException).code && Array.isArray(inner) && inner.length > 0) cause = inner[0];
+  const code = (cause as NodeJS.ErrnoException).code;
+  const message = cause instanceof Error && cause.message ? cause.message : String(code ?? cause);
+  const words = code ? NETWORK_ERROR_WORDS[code] : undefined;
+  return words ? `${message} (${words})` : message;
+}
+
+/**
+ * `doFetch(url, init)`, with a failure to connect turned into a {@link DownloadError} that
+ * names the URL and the reason (see {@link describeNetworkError}), not only "fetch failed".
+ */
+export async function fetchOrExplain(doFetch: typeof fetch, url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await doFetch(url, init);
+  } catch (err) {
+    throw new DownloadError(url, `cannot connect: ${describeNetworkError(err)}`);
+  }
+}
+
 /** The `.part` file that holds a download in progress. */
 export function partPath(dest: string): string {
   return `${dest}.part`;
@@ -78,7 +116,7 @@ async function fetchInto(part: string, start: number, options: DownloadFileOptio
   const doFetch = options.fetch ?? fetch;
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (start > 0) headers.Range = `bytes=${start}-`;
-  const response = await doFetch(options.url, { headers, redirect: 'follow' });
+  const response = await fetchOrExplain(doFetch, options.url, { headers, redirect: 'follow' });
   if (response.status === 416 && start > 0) {
     // The server has no bytes past `start`: the part file is already whole.
     await response.body?.cancel();

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import type { CorpusName } from '../corpora/index.js';
+import { fetchOrExplain } from './fetch-file.js';
 import type { Checksum, HashAlgorithm } from './hash.js';
 import { hashBytes } from './hash.js';
 
@@ -60,7 +61,7 @@ export interface CorpusSource {
 const CC_BY_4 = 'https://creativecommons.org/licenses/by/4.0/';
 
 async function getJson(context: PlanContext, url: string): Promise<unknown> {
-  const response = await context.fetch(url, { headers: { Accept: 'application/json' } });
+  const response = await fetchOrExplain(context.fetch, url, { headers: { Accept: 'application/json' } });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
   return response.json();
 }
@@ -125,7 +126,7 @@ async function cremaDPointers(context: PlanContext): Promise<Record<string, LfsP
   let done = 0;
   await mapLimit(missing, 16, async (entry) => {
     const url = `https://raw.githubusercontent.com/${owner}/${name}/${commit}/AudioWAV/${entry.path}`;
-    const response = await context.fetch(url);
+    const response = await fetchOrExplain(context.fetch, url);
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (hashBytes(bytes, 'git-sha1') !== entry.sha) throw new Error(`${url}: the pointer does not match blob ${entry.sha} of the pinned tree`);
