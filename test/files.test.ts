@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readPretrainConfig } from '../lib/cli/commands/pretrain.js';
+import { readPretrainConfig } from '../lib/train/index.js';
 import { readManifestCsv } from '../lib/data/index.js';
 import { loadExperimentConfig } from '../lib/experiment/index.js';
 import { readCheckpointConfig } from '../lib/model/index.js';

@@ -7,24 +7,14 @@
 import { z } from 'zod';
 import { TTT_OPTIMIZERS } from '../ttt/index.js';
 import { TTA_METHODS, resolveTtaSettings, type TtaMethodName, type TtaSettingsInput } from '../tta/index.js';
-import { MASK_STRATEGIES, maskRatioProblem, type MaskStrategy } from '../model/index.js';
+
 import { parseShift, type NoiseCorpusName } from '../shifts/index.js';
+import { maskSchema } from '../train/index.js';
 import { readConfigFile } from '../util/index.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 
-/** A mask ratio, checked by the model's own rule (see `maskRatioProblem`). */
-const maskRatioSchema = z.number().superRefine((ratio, ctx) => {
-  const problem = maskRatioProblem(ratio);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
-
-/** How a reconstruction loss masks its input: strategy and ratio (configs of runs and of pre-training). */
-export const maskSchema = z.strictObject({
-  strategy: z.enum(MASK_STRATEGIES as unknown as [MaskStrategy, ...MaskStrategy[]]).optional(),
-  ratio: maskRatioSchema.optional(),
-});
 
 /** TTT settings (see lib/ttt `TttConfig`); each may be left to its default. */
 const tttSchema = z.strictObject({

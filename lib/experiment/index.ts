@@ -16,7 +16,6 @@ export {
   experimentConfigSchema,
   loadExperimentConfig,
   resolveExperimentConfig,
-  maskSchema,
 } from './config.js';
 export type { ExperimentConfig, ExperimentConfigInput, ExperimentMethod, ExperimentTask, ExperimentTttSettings } from './config.js';
 export { experimentUnits, methodSpec, parseShard, runExperiment, shardItems } from './run.js';

@@ -21,3 +21,5 @@ export { stratifiedSplit, trainHead, whiteningTransform } from './head.js';
 export type { HeadEpochRecord, HeadTrainingMode, HeadTrainingOptions, HeadTrainingResult } from './head.js';
 export { fitRidgeHead, ridgeFit, solveSymmetric } from './ridge.js';
 export type { LinearMap, RidgeHeadOptions, RidgeHeadResult } from './ridge.js';
+export { PRETRAIN_DEFAULTS, maskSchema, pretrainConfigSchema, pretrainFromConfig, readPretrainConfig, resolvePretrainConfig } from './recipe.js';
+export type { PretrainConfig, PretrainRun, PretrainRunOptions } from './recipe.js';
