@@ -186,6 +186,17 @@ describe('running experiments', function () {
     assert.equal(new Set(keys.map((key) => key.split('|')[0])).size, 2, 'both units kept their rows');
   });
 
+  it('stops on a missing checkpoint or noise manifest before building any corpus', async () => {
+    const never = join(dir, 'never-built');
+    const base = { ...smallConfig('early'), corpus: { offline: { preset: 'full', seed: 1, dir: never } } };
+    await assert.rejects(
+      runExperiment(resolveExperimentConfig({ ...base, tasks: [{ task: 'label', shifts: ['noise:musan-noise@5dB'] }], noise: { musan: join(dir, 'no-musan') } }), { out: join(dir, 'early-noise') }),
+      /label\/noise:musan-noise@5dB: no prepared musan manifest at .*no-musan\/manifest\.csv/,
+    );
+    await assert.rejects(runExperiment(resolveExperimentConfig({ ...base, checkpoint: join(dir, 'no-model') }), { out: join(dir, 'early-model') }), /no-model/);
+    assert.equal(existsSync(never), false);
+  });
+
   it('trains a head once for all variants of a sweep that differ only in TTT settings', async () => {
     const config = resolveExperimentConfig({
       ...smallConfig('shared-heads'),

@@ -16,7 +16,7 @@ import { buildCorpus } from '../corpus/index.js';
 import { readManifestCsv, manifestRoot, type ManifestRow } from '../data/index.js';
 import { attachHead, namedParameters, type MaeModel, type ParameterGroupName } from '../model/index.js';
 import { loadPretrained, loadRowClip, type Pretrained } from '../pretrained/index.js';
-import { GENERATED_NOISES, buildShift, openNoiseCorpus, shiftName, parseShift, type ShiftReport, type ShiftSplit } from '../shifts/index.js';
+import { GENERATED_NOISES, buildShift, preparedNoiseManifest, openNoiseCorpus, shiftName, parseShift, type ShiftReport, type ShiftSplit } from '../shifts/index.js';
 import { fitRidgeHead, trainHead } from '../train/index.js';
 import {
   DEFAULT_TTT_CONFIG,
@@ -126,6 +126,14 @@ async function experimentData(config: ExperimentConfig): Promise<ExperimentData>
   return { manifestPath: built.manifestPath, rows: readManifestCsv(built.manifestPath) };
 }
 
+/** Fails, naming the unit and the file, when a noise-corpus shift's prepared manifest is missing. */
+function checkNoiseManifests(units: readonly ExperimentUnit[], config: ExperimentConfig): void {
+  for (const unit of units) {
+    const spec = parseShift(unit.shift);
+    if (spec.kind === 'noise' && !GENERATED_NOISES.includes(spec.noise)) preparedNoiseManifest(spec.noise, { manifests: config.noise, where: unit.condition });
+  }
+}
+
 /** Clips that are not the task's speech (the offline corpus's babble-only talkers) stay out of splits. */
 function isTaskRow(row: ManifestRow): boolean {
   return (row.extra.role ?? 'task') === 'task';
@@ -230,12 +238,21 @@ async function runInFolder(config: ExperimentConfig, options: RunOptions & { out
   }
   mkdirSync(out, { recursive: true });
   const units = shardItems(options.units ?? experimentUnits(config), options.shard);
-  const data = await experimentData(config);
+  // What can be checked in a moment is checked before a corpus is built: the checkpoint, and the
+  // prepared manifests of the noise corpora the shifts draw from.
+  checkNoiseManifests(units, config);
+  const pretrained = loadPretrained(config.checkpoint);
+  const { model, dir: checkpoint } = pretrained;
+  let data: ExperimentData;
+  try {
+    data = await experimentData(config);
+  } catch (error) {
+    pretrained.dispose();
+    throw error;
+  }
   const root = manifestRoot(data.manifestPath);
   // The clean-twin diagnostic reads tensors inside TTT's synchronous hooks, which webgpu cannot do in Node.
   const diagnosticsSkipped = tf.getBackend() === 'webgpu' && config.diagnostics !== false;
-  const pretrained = loadPretrained(config.checkpoint);
-  const { model, dir: checkpoint } = pretrained;
   const babbleRows = data.rows.filter((row) => row.extra.role === 'babble');
   let babbleTalkers: Float32Array[] | undefined;
   const samplesOf = async (row: ManifestRow) => (await loadRowClip(row, root)).samples;

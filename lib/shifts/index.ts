@@ -21,5 +21,5 @@ export { buildShift, defaultShiftFilter, DEFAULT_AGE_BANDS } from './build.js';
 export type { ShiftOptions, ShiftSplit } from './build.js';
 export { formatShiftReport, shiftTables } from './report.js';
 export type { ShiftReport, ShiftNoiseReport, ShiftSideReport, ShiftTableSource, TaskName } from './report.js';
-export { NOISE_CORPUS_FORMS, NOISE_CORPUS_NAMES, NOISE_TEST_SHARE, noiseManifestPath, noiseRoles, openNoiseCorpus, parseNoiseCorpus } from './noise-corpus.js';
+export { NOISE_CORPUS_FORMS, NOISE_CORPUS_NAMES, NOISE_TEST_SHARE, noiseManifestPath, noiseRoles, openNoiseCorpus, parseNoiseCorpus, preparedNoiseManifest } from './noise-corpus.js';
 export type { NoiseCorpusName, NoiseCorpusOptions, NoisePart, NoiseRole, NoiseRoles, NoiseSelection } from './noise-corpus.js';

@@ -167,14 +167,11 @@ export interface NoiseCorpusOptions {
 }
 
 /**
- * The noise files a noise-corpus name selects for one role, ready to mix into clips (see
- * {@link NoiseFiles.addTo}). Reads the corpus's prepared manifest, keeps the rows with the
- * selected label, and takes the role's share of them by {@link noiseRoles}. With `report`, adds
- * the rule to its rules and lists in its `noise` field every file a clip draws. Throws an
- * error naming the shift and the manifest when the name is no noise corpus, the manifest is
- * missing or holds another corpus, or the label or the role's share is empty.
+ * The corpus a noise name selects and its prepared manifest; throws, naming `options.where`,
+ * when the name is no noise corpus or the manifest is not there (with the command that makes it).
+ * Cheap, so a run calls it for every shift before any long work.
  */
-export function openNoiseCorpus(name: string, options: NoiseCorpusOptions = {}): NoiseFiles {
+export function preparedNoiseManifest(name: string, options: NoiseCorpusOptions = {}): { selection: NoiseSelection; manifestPath: string } {
   const where = options.where ?? `noise '${name}'`;
   const selection = parseNoiseCorpus(name);
   if (!selection) throw new Error(`${where}: '${name}' is neither a generated noise nor a noise corpus (${NOISE_CORPUS_FORMS})`);
@@ -184,6 +181,21 @@ export function openNoiseCorpus(name: string, options: NoiseCorpusOptions = {}):
     const prepare = CORPUS_SOURCES[corpus].access === 'download' ? `ttt-speech data download ${corpus} && ttt-speech data prepare ${corpus}` : `ttt-speech data prepare ${corpus} --root <its folder>`;
     throw new Error(`${where}: no prepared ${corpus} manifest at ${manifestPath}; run ${prepare}, or name its folder in the config (noise: { ${corpus}: <folder or manifest.csv> })`);
   }
+  return { selection, manifestPath };
+}
+
+/**
+ * The noise files a noise-corpus name selects for one role, ready to mix into clips (see
+ * {@link NoiseFiles.addTo}). Reads the corpus's prepared manifest, keeps the rows with the
+ * selected label, and takes the role's share of them by {@link noiseRoles}. With `report`, adds
+ * the rule to its rules and lists in its `noise` field every file a clip draws. Throws an
+ * error naming the shift and the manifest when the name is no noise corpus, the manifest is
+ * missing or holds another corpus, or the label or the role's share is empty.
+ */
+export function openNoiseCorpus(name: string, options: NoiseCorpusOptions = {}): NoiseFiles {
+  const where = options.where ?? `noise '${name}'`;
+  const { selection, manifestPath } = preparedNoiseManifest(name, options);
+  const { corpus } = selection;
   const rows = readManifestCsv(manifestPath);
   const corpora = new Set(rows.map((row) => row.corpus).filter((value) => value !== ''));
   if (corpora.size > 0 && !corpora.has(corpus)) throw new Error(`${where}: ${manifestPath} lists ${[...corpora].join(', ')} clips, not ${corpus}`);
