@@ -5,7 +5,7 @@
 //   node_modules.tar.xz  the packages that cannot be bundled (TF.js packages, which must share one
 //                        tfjs-core; the wasm and WebGPU backends with their binaries), pruned to
 //                        what Node loads: each package's main file, wasm binaries, linux-x64 dawn.node;
-//   root/                package.json, the shipped model and pre-training configs, the PyTorch reference,
+//   root/                package.json, the shipped model and pre-training configs, the experiment configs, the PyTorch reference,
 //                        and the corpus builder's shard runner (bundled) and eSpeak program (TTT_SPEECH_ROOT);
 //   node.xz              this machine's node binary, stripped and compressed;
 //   libvulkan1.deb       the Vulkan loader (Debian), when apt-get can download it;
@@ -111,6 +111,7 @@ function projectRoot() {
   cpSync(join(project, 'package.json'), join(root, 'package.json'));
   cpSync(join(project, 'bench', 'torch_reference.py'), join(root, 'bench', 'torch_reference.py'));
   cpSync(join(project, 'models'), join(root, 'models'), { recursive: true });
+  cpSync(join(project, 'experiments'), join(root, 'experiments'), { recursive: true });
   cpSync(join(project, 'lib', 'corpus', 'synth', 'espeak-synth.mjs'), join(root, 'lib', 'corpus', 'synth', 'espeak-synth.mjs'));
 }
 
