@@ -238,7 +238,8 @@ export async function pretrainFromConfig(config: PretrainConfig, options: Pretra
       minLearningRate: train.minLearningRate,
       warmupSteps: train.warmupSteps,
       weightDecay: train.weightDecay,
-      betas: train.betas,
+      // zod infers a tuple with optional elements under the TypeScript of the notebook kernel.
+      betas: train.betas as [number, number] | undefined,
       gradientClipNorm: train.gradientClipNorm,
       mask: train.mask,
       checkpointEvery: train.checkpointEvery,
