@@ -215,12 +215,13 @@ export async function pretrainMae(
     const save = async (step: number, completed: boolean) => {
       if (!dir) return;
       const training: PretrainState = { kind: 'mae-pretrain', step, totalSteps, completed, settings, history };
-      await saveCheckpointAsync(dir, model, {
-        ...options.checkpointExtras,
-        training,
-        // A finished run needs no optimizer state: the checkpoint is then the model alone.
-        tensors: completed ? undefined : optimizer.stateTensors(),
-      });
+      // A finished run needs no optimizer state: the checkpoint is then the model alone.
+      const state = completed ? undefined : optimizer.stateTensors();
+      try {
+        await saveCheckpointAsync(dir, model, { ...options.checkpointExtras, training, tensors: state });
+      } finally {
+        if (state) tf.dispose([...state.values()]);
+      }
     };
 
     const progress = createProgress({ label: options.progressLabel ?? 'pretrain', total: totalSteps });

@@ -4,7 +4,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { forwardMae, type ForwardContext, type MaeModel, type MaskPlan } from '../model/index.js';
-import { clipByGlobalNorm, sumOfSquares } from './clip.js';
 import type { AdamW } from './optim.js';
 
 /** What a step reports. */
@@ -66,18 +65,13 @@ function stepTensors(optimizer: AdamW, lossFn: () => tf.Scalar, learningRate: nu
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(lossFn, variables);
     // variableGrads keys by the variables' engine names; map them back to parameter names.
-    let named = new Map<string, tf.Tensor>();
+    const named = new Map<string, tf.Tensor>();
     variables.forEach((variable, i) => {
       const g = grads[variable.name];
       if (g) named.set(names[i], g);
     });
-    let norm: tf.Scalar;
-    if (gradientClipNorm != null && gradientClipNorm > 0) {
-      ({ grads: named, norm } = clipByGlobalNorm(named, gradientClipNorm));
-    } else {
-      norm = tf.sqrt(sumOfSquares([...named.values()])) as tf.Scalar;
-    }
-    optimizer.apply(named, learningRate);
+    // Clipping by the global norm happens inside the optimizer, on its one flat vector of gradients.
+    const norm = optimizer.applyClipped(named, learningRate, gradientClipNorm);
     return tf.stack([value, norm]) as tf.Tensor1D;
   });
 }
