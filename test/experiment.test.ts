@@ -186,7 +186,7 @@ describe('running experiments', function () {
     assert.equal(new Set(keys.map((key) => key.split('|')[0])).size, 2, 'both units kept their rows');
   });
 
-  it('stops on a missing checkpoint or noise manifest before building any corpus', async () => {
+  it('stops on a missing checkpoint, noise manifest or a group the model lacks before building any corpus', async () => {
     const never = join(dir, 'never-built');
     const base = { ...smallConfig('early'), corpus: { offline: { preset: 'full', seed: 1, dir: never } } };
     await assert.rejects(
@@ -194,6 +194,10 @@ describe('running experiments', function () {
       /label\/noise:musan-noise@5dB: no prepared musan manifest at .*no-musan\/manifest\.csv/,
     );
     await assert.rejects(runExperiment(resolveExperimentConfig({ ...base, checkpoint: join(dir, 'no-model') }), { out: join(dir, 'early-model') }), /no-model/);
+    await assert.rejects(
+      runExperiment(resolveExperimentConfig({ ...base, methods: [{ name: 'deep', group: 'lastBlocks:99' }] }), { out: join(dir, 'early-group') }),
+      /method deep: .*99/,
+    );
     assert.equal(existsSync(never), false);
   });
 

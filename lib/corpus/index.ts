@@ -26,6 +26,7 @@ export {
   toDataRow,
   fromDataRow,
   offlineSplit,
+  isTaskSpeech,
   ManifestError,
   MANIFEST_COLUMNS,
   OFFLINE_EXTRA_COLUMNS,

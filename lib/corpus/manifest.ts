@@ -41,6 +41,14 @@ export function offlineSplit(role: SpeakerRole, sentence: number): 'train' | 'te
   return HELD_OUT_SENTENCES.includes(sentence) ? 'test' : 'train';
 }
 
+/**
+ * Whether a lib/data row is task speech: not noise material (the offline corpus's babble-only
+ * talkers, its pre-training pool). Rows of other corpora have no `role` column and all count.
+ */
+export function isTaskSpeech(row: Pick<DataManifestRow, 'extra'>): boolean {
+  return (row.extra.role ?? 'task') === 'task';
+}
+
 /** One clip of the offline corpus, as a typed view of its manifest row. */
 export interface ManifestRow {
   /** The WAV file, relative to the corpus folder (forward slashes). */

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ensureBackend } from '../backend/index.js';
-import { buildCorpus } from '../corpus/index.js';
+import { buildCorpus, isTaskSpeech } from '../corpus/index.js';
 import { readManifestCsv, manifestRoot, type ManifestRow } from '../data/index.js';
 import { attachHead, namedParameters, type MaeModel, type ParameterGroupName } from '../model/index.js';
 import { loadPretrained, loadRowClip, type Pretrained } from '../pretrained/index.js';
@@ -20,6 +20,7 @@ import { GENERATED_NOISES, buildShift, preparedNoiseManifest, openNoiseCorpus, s
 import { fitRidgeHead, trainHead } from '../train/index.js';
 import {
   DEFAULT_TTT_CONFIG,
+  describeGroup,
   evaluate,
   prepareTestClips,
   resolveTttConfig,
@@ -134,11 +135,6 @@ function checkNoiseManifests(units: readonly ExperimentUnit[], config: Experimen
   }
 }
 
-/** Clips that are not the task's speech (the offline corpus's babble-only talkers) stay out of splits. */
-function isTaskRow(row: ManifestRow): boolean {
-  return (row.extra.role ?? 'task') === 'task';
-}
-
 function tttInput(settings: ExperimentTttSettings | undefined): TttConfigInput {
   return (settings ?? {}) as TttConfigInput;
 }
@@ -245,6 +241,16 @@ async function runInFolder(config: ExperimentConfig, options: RunOptions & { out
   const { model, dir: checkpoint } = pretrained;
   let data: ExperimentData;
   try {
+    // A group the schema allows may still not fit this model (lastBlocks:k beyond its depth).
+    for (const method of config.methods) {
+      if (method.group !== undefined && method.group !== 'none') {
+        try {
+          describeGroup(model, method.group);
+        } catch (error) {
+          throw new Error(`method ${method.name}: ${(error as Error).message}`);
+        }
+      }
+    }
     data = await experimentData(config);
   } catch (error) {
     pretrained.dispose();
@@ -261,7 +267,7 @@ async function runInFolder(config: ExperimentConfig, options: RunOptions & { out
   let newRows = 0;
   try {
     for (const [index, unit] of units.entries()) {
-      const split = buildShift(data.rows, parseShift(unit.shift), { task: unit.task, seed: config.seed, maxTest: unit.maxTest, maxTrain: unit.maxTrain, filter: isTaskRow });
+      const split = buildShift(data.rows, parseShift(unit.shift), { task: unit.task, seed: config.seed, maxTest: unit.maxTest, maxTrain: unit.maxTrain, filter: isTaskSpeech });
       reports[unit.condition] = split.report;
       options.onUnit?.({ unit, index, total: units.length, report: split.report });
       const headNote = await prepareHead(model, split, inputsOf, config, headCache, checkpoint);

@@ -5,9 +5,8 @@
  * in the CLI, so that a sweep or a notebook can vary any setting the command line can; the
  * `pretrain` command only reads a file and prints the result.
  */
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { loadClip } from '../audio/index.js';
 import { ensureBackend, withSyncReads } from '../backend/index.js';
 import { buildCorpus, readManifest, type ManifestRow } from '../corpus/index.js';
 import { datasetNormStats, modelInputs, normalizedFbanks, resolveFbankOptions, type FeatureRecipe, type LongFbank, type NormStats } from '../features/index.js';
@@ -23,6 +22,7 @@ import {
   type MaskStrategy,
   type ModelConfig,
 } from '../model/index.js';
+import { loadRowClip } from '../pretrained/index.js';
 import { readConfigFile } from '../util/index.js';
 import { pretrainMae, type PretrainResult, type PretrainState } from './pretrain.js';
 
@@ -152,7 +152,7 @@ async function prepareInputs(
   const clips: Float32Array[] = [];
   const sources: string[] = [];
   for (const row of rows) {
-    const clip = await loadClip(join(root, row.path));
+    const clip = await loadRowClip(row, root);
     clips.push(clip.samples);
     sources.push(clip.source);
   }

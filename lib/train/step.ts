@@ -76,6 +76,11 @@ function stepTensors(optimizer: AdamW, lossFn: () => tf.Scalar, learningRate: nu
   });
 }
 
+/** The MAE loss of a batch under a mask plan, as the closure a step differentiates. */
+function maeLoss(model: MaeModel, fbanks: tf.Tensor3D, plan: MaskPlan, options: MaeStepOptions): () => tf.Scalar {
+  return () => forwardMae(model, fbanks, plan, { context: options.context }).loss as tf.Scalar;
+}
+
 /** One MAE pre-training step on a batch `[B, frames, mels]` with mask plan `plan`. */
 export function maeTrainStep(
   model: MaeModel,
@@ -85,12 +90,7 @@ export function maeTrainStep(
   learningRate: number,
   options: MaeStepOptions = {},
 ): StepResult {
-  return optimizerStep(
-    optimizer,
-    () => forwardMae(model, fbanks, plan, { context: options.context }).loss as tf.Scalar,
-    learningRate,
-    options.gradientClipNorm,
-  );
+  return optimizerStep(optimizer, maeLoss(model, fbanks, plan, options), learningRate, options.gradientClipNorm);
 }
 
 /** {@link maeTrainStep} with an asynchronous read of loss and norm (see {@link optimizerStepAsync}). */
@@ -102,10 +102,5 @@ export function maeTrainStepAsync(
   learningRate: number,
   options: MaeStepOptions = {},
 ): Promise<StepResult> {
-  return optimizerStepAsync(
-    optimizer,
-    () => forwardMae(model, fbanks, plan, { context: options.context }).loss as tf.Scalar,
-    learningRate,
-    options.gradientClipNorm,
-  );
+  return optimizerStepAsync(optimizer, maeLoss(model, fbanks, plan, options), learningRate, options.gradientClipNorm);
 }

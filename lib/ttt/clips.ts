@@ -4,6 +4,7 @@
  * checkpoint's fbank, pad or crop and normalisation). The result is what every TTT runner takes.
  */
 import { addNoise, type NoiseFiles, type NoiseType } from '../audio/index.js';
+import { isTaskSpeech } from '../corpus/index.js';
 import { manifestRoot, readManifestCsv, type ManifestRow } from '../data/index.js';
 import { loadRowClip, type ClipRow, type Pretrained } from '../pretrained/index.js';
 import { deriveSeed } from '../util/index.js';
@@ -85,16 +86,11 @@ export async function prepareTestClips<R extends ClipRow>(rows: readonly R[], op
   return rows.map((row, i) => ({ id: row.path, fbank: inputs[i], label: options.classOf(row, i) }));
 }
 
-/** Whether a row is task speech: not noise material (the offline corpus's babble talkers, its pre-training pool). */
-function isTaskRow(row: ManifestRow): boolean {
-  return (row.extra.role ?? 'task') === 'task';
-}
-
 /** Loads and prepares the clips a spec selects; ids are the manifest paths. */
 export async function loadTestClips(spec: ManifestClipSpec): Promise<TttClip[]> {
   const root = manifestRoot(spec.manifest);
   const all = readManifestCsv(spec.manifest);
-  const rows = all.filter(spec.filter ?? isTaskRow);
+  const rows = all.filter(spec.filter ?? isTaskSpeech);
   if (rows.length === 0) throw new Error(`no clips of ${spec.manifest} pass the filter`);
   const labelOf = spec.labelOf ?? ((row: ManifestRow) => row.label);
   const labels = rows.map((row) => {

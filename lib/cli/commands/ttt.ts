@@ -9,19 +9,18 @@
  * Methods: `no-ttt`, then per-sample TTT of each group given, then (with `--batch`) batched
  * BitFit of each vector group (`bias`, `layernorm`) at that batch size.
  */
+import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { currentBackend } from '../../backend/index.js';
 import { resolveExperimentConfig, runExperiment, type ExperimentConfig, type ExperimentMethod } from '../../experiment/index.js';
-import { DEFAULT_MASK_RATIO, hasCheckpoint, type ParameterGroupName } from '../../model/index.js';
-import { loadPretrained, resolveCheckpointDir, SHIPPED_CHECKPOINT } from '../../pretrained/index.js';
+import { DEFAULT_MASK_RATIO, hasCheckpoint } from '../../model/index.js';
+import { resolveCheckpointDir, SHIPPED_CHECKPOINT } from '../../pretrained/index.js';
 import { parseShift, shiftName } from '../../shifts/index.js';
 import {
   DEFAULT_LEARNING_RATES,
   DEFAULT_TTT_CONFIG,
   TTT_OPTIMIZERS,
-  describeGroup,
-  memoryFootprint,
   type AccuracySummary,
   type TttOptimizerName,
 } from '../../ttt/index.js';
@@ -127,30 +126,20 @@ export async function runTtt(flags: TttCommandFlags): Promise<string> {
   const config = tttExperiment(flags);
   const checkpoint = resolveCheckpointDir(config.checkpoint);
   if (!hasCheckpoint(checkpoint)) throw new Error(`--checkpoint ${flags.checkpoint}: no checkpoint there (${checkpoint} has no config.json, manifest.json and weights.bin)`);
-  const groups = flags.group.split(',').map((g) => g.trim()).filter(Boolean);
-  const pretrained = loadPretrained(checkpoint);
-  let memory: string[];
-  try {
-    // Group names that the schema allows may still not fit this model (lastBlocks:k beyond its depth).
-    for (const group of groups) describeGroup(pretrained.model, group);
-    memory = groups.map((group) => {
-      const f = memoryFootprint(pretrained.model, group as ParameterGroupName, (config.ttt.optimizer ?? DEFAULT_TTT_CONFIG.optimizer) as TttOptimizerName);
-      return `${group}: ${f.trainedParameters.toLocaleString('en-US')} parameters, ${(f.totalBytes / 1024).toFixed(0)} KiB with ${f.optimizer} state`;
-    });
-  } finally {
-    pretrained.dispose();
-  }
   const out = resolve(flags.out ?? join('runs', config.name));
   let testClips = 0;
   const result = await runExperiment(config, { out, onUnit: ({ report }) => (testClips = report.test.clips) });
   const unit = result.units[0];
   const summary = result.summary.filter((s) => s.condition === unit.condition);
   const backend = currentBackend();
+  // What each method held while adapting, as the runner measured and recorded it.
+  const recorded = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { memoryBytes?: Record<string, Record<string, number>> };
+  const memory = Object.entries(recorded.memoryBytes?.[unit.condition] ?? {}).map(([method, bytes]) => `${method} ${(bytes / 1024).toFixed(0)} KiB`);
   return [
     `condition   ${unit.condition} · ${testClips} test clips · task ${flags.task}`,
     `model       ${basename(checkpoint)} from ${checkpoint}`,
     `backend     ${backend?.name ?? 'unknown'}; ${result.newRows} rows computed in ${result.seconds.toFixed(1)} s`,
-    `trains      ${memory.join('; ')}`,
+    `memory      ${memory.join('; ')} (model copies and optimizer state while adapting)`,
     `results     ${join(out, 'results.csv')}`,
     '',
     formatAccuracyTable(summary, config.methods.map((m) => m.name)),
