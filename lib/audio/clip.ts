@@ -39,7 +39,8 @@ export interface LoadClipOptions extends ClipChecks {
 /** The sample rate the fbank front end and the models expect. */
 export const DEFAULT_SAMPLE_RATE = 16000;
 const DEFAULT_MIN_DURATION_S = 0.025;
-const DEFAULT_SILENCE_THRESHOLD_DB = -90;
+/** Level (dBFS) below which a whole clip counts as silent, and the edges of a noise file as digital silence. */
+export const DEFAULT_SILENCE_THRESHOLD_DB = -90;
 
 /**
  * Downmixes decoded channels to mono: one channel is returned as is (same array), two are

@@ -5,7 +5,7 @@
  * shorter than the clip, and mixed with {@link mixAtSnr}, exactly as generated noise is.
  */
 import { AudioFileError } from './errors.js';
-import { loadClip, type Clip } from './clip.js';
+import { DEFAULT_SILENCE_THRESHOLD_DB, loadClip, type Clip } from './clip.js';
 import { mixAtSnr } from './mix.js';
 import { createRng, deriveSeed } from '../util/random.js';
 
@@ -36,7 +36,7 @@ export interface NoiseFilesOptions {
 
 // Below this level a sample counts as silence when the ends of a recording are trimmed: the
 // same threshold as a silent clip (validateClip's −90 dBFS).
-const SILENCE = 10 ** (-90 / 20);
+const SILENCE = 10 ** (DEFAULT_SILENCE_THRESHOLD_DB / 20);
 
 /**
  * A set of noise files to draw from. Files are kept in path order, so which file a seed picks

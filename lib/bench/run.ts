@@ -6,9 +6,10 @@
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { resolveCheckpointDir, SHIPPED_CHECKPOINT } from '../pretrained/index.js';
 import { ensureBackend, type BackendInfo, type GpuAdapterInfo } from '../backend/index.js';
 import { readCheckpointConfig } from '../model/index.js';
-import { createProgress, packageRoot, packageVersion, writeJsonAtomic } from '../util/index.js';
+import { createProgress, packageVersion, writeJsonAtomic } from '../util/index.js';
 import { selectCases, type BenchCase } from './cases.js';
 import { timeRuns, type RepeatSpec, type Timing } from './timing.js';
 import { DEFAULT_PYTHON_CANDIDATES, findTorchPython, NO_TORCH_NOTE, runTorchReference, type TorchReferenceOutput } from './torch.js';
@@ -210,7 +211,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchRun> {
   const date = new Date().toISOString();
   // Every case reads its results asynchronously, so a GPU found by WebGPU may be used.
   const backend = await ensureBackend({ readsAsync: true });
-  const checkpoint = resolve(options.checkpoint ?? join(packageRoot(), 'models', 'mae-tiny'));
+  const checkpoint = resolveCheckpointDir(options.checkpoint ?? SHIPPED_CHECKPOINT);
   const modelName = readModelName(checkpoint); // fails before any timing when the folder is not a checkpoint
   const spec = repeatSpec(options);
   const cases = selectCases(options.cases, { largeBatches: options.largeBatches ?? backend.name === 'webgpu' });

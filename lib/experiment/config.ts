@@ -7,8 +7,8 @@
 import { z } from 'zod';
 import { TTT_OPTIMIZERS } from '../ttt/index.js';
 import { TTA_METHODS, resolveTtaSettings, type TtaMethodName, type TtaSettingsInput } from '../tta/index.js';
-
-import { parseShift, type NoiseCorpusName } from '../shifts/index.js';
+import { parseShift, shiftTaskProblem, type NoiseCorpusName } from '../shifts/index.js';
+import { SHIPPED_CHECKPOINT } from '../pretrained/index.js';
 import { maskSchema } from '../train/index.js';
 import { readConfigFile } from '../util/index.js';
 
@@ -234,21 +234,17 @@ export function resolveExperimentConfig(value: unknown, source = 'config'): Expe
   }
   config.tasks.forEach((task, i) => {
     if (new Set(task.shifts).size !== task.shifts.length) problems.push(`tasks[${i}].shifts: a shift appears twice`);
-    if (task.task === 'speaker') {
-      // Refused here, before any corpus is built: the classes of speaker ID are the training speakers themselves.
-      task.shifts.forEach((shift, j) => {
-        const kind = parseShift(shift).kind;
-        if (kind === 'gender' || kind === 'age') {
-          problems.push(`tasks[${i}].shifts[${j}]: '${shift}' tests on other speakers than it trains on, which speaker ID cannot classify; use task: label for ${kind} shifts`);
-        }
-      });
-    }
+    // Refused here, before any corpus is built.
+    task.shifts.forEach((shift, j) => {
+      const problem = shiftTaskProblem(task.task, parseShift(shift));
+      if (problem) problems.push(`tasks[${i}].shifts[${j}]: '${shift}': ${problem}`);
+    });
   });
   if (problems.length > 0) throw new ExperimentConfigError(source, problems);
   return {
     ...config,
     corpus: config.corpus ?? { offline: {} },
-    checkpoint: config.checkpoint ?? 'models/mae-tiny',
+    checkpoint: config.checkpoint ?? SHIPPED_CHECKPOINT,
     methods,
     ttt: config.ttt ?? {},
     head: config.head ?? {},
@@ -282,7 +278,7 @@ export const MAIN_EXPERIMENT: Readonly<ExperimentConfigInput> = Object.freeze({
   name: 'main',
   description: 'Does test-time training on the MAE loss recover accuracy under noise and natural shifts? (offline corpus, shipped tiny model)',
   corpus: { offline: {} },
-  checkpoint: 'models/mae-tiny',
+  checkpoint: SHIPPED_CHECKPOINT,
   tasks: [
     // One clip per speaker at least: every class the head knows is tested.
     { task: 'speaker', shifts: ['noise:white@0dB', 'noise:babble@0dB'], maxTest: 24 },

@@ -23,7 +23,7 @@ export { RUN_LOCK_FILE, RunFolderBusyError, runFolder, withRunFolder } from './f
 export type { ExperimentUnit, RunOptions, RunResult, Shard } from './run.js';
 export { expandGrid, runSweep } from './sweep.js';
 export type { SweepOptions, SweepResult, SweepVariant } from './sweep.js';
-export { findRunFolders, formatSummaryTable, formatVariantSummary, mergeResults, summarizeVariants, topClassShares, writeReport } from './report.js';
+export { findRunFolders, mergeResults, summarizeVariants, writeReport } from './report.js';
 export type { ReportResult, RunFolder, VariantSummary } from './report.js';
 export { adaptationTable, formatAdaptationTable, rollingMean, rollingTopShare, streamFigures, streamSection, streamTraces } from './stream-report.js';
 export type { AdaptationRow, StreamTrace } from './stream-report.js';

@@ -18,7 +18,7 @@ import {
   type ReportSection,
 } from '../plot/index.js';
 import { formatShiftReport, parseShift, type ShiftReport } from '../shifts/index.js';
-import { formatSummary, readResults, summarizeAccuracy, type AccuracySummary, type TttRow } from '../ttt/index.js';
+import { readResults, summarizeAccuracy, type AccuracySummary, type TttRow } from '../ttt/index.js';
 import { writeFileAtomic } from '../util/index.js';
 import { streamSection } from './stream-report.js';
 import { diagnosticsPath, readDiagnostics, summarizeDiagnostics, type DiagnosticSummary } from './diagnostics.js';
@@ -99,14 +99,6 @@ export function summarizeVariants(rows: readonly (TttRow & { variant: string })[
   return variants.flatMap((variant) => summarizeAccuracy(rows.filter((row) => row.variant === variant)).map((s) => ({ variant, ...s })));
 }
 
-/** `summary.csv` text: lib/ttt's format, with a leading `variant` column when there are several variants. */
-export function formatVariantSummary(summary: readonly VariantSummary[]): string {
-  if (new Set(summary.map((s) => s.variant)).size <= 1) return formatSummary(summary);
-  const [header, ...lines] = formatSummary(summary).split('\n');
-  // formatSummary writes one line per summary row, in order; a variant name has no comma or quote (see sweep.ts).
-  return [`variant,${header}`, ...lines.map((line, i) => (i < summary.length ? `${summary[i].variant},${line}` : line))].join('\n');
-}
-
 function lastStep(summary: readonly AccuracySummary[], method: string, condition: string): AccuracySummary | undefined {
   const rows = summary.filter((s) => s.method === method && s.condition === condition);
   return rows.reduce<AccuracySummary | undefined>((best, s) => (!best || s.step > best.step ? s : best), undefined);
@@ -122,29 +114,6 @@ function msPerStep(summary: readonly AccuracySummary[], method: string): number 
   const last = Math.max(...rows.map((s) => s.step));
   const timed = rows.filter((s) => last === 0 || s.step < last);
   return timed.reduce((sum, s) => sum + s.meanMs, 0) / Math.max(1, timed.length);
-}
-
-/** Share of a step's predictions that fall on its most predicted class, keyed by condition, method and step. */
-type TopShare = (condition: string, method: string, step: number) => number | undefined;
-
-/**
- * The most-predicted class's share of each step's predictions. A rise in accuracy with this
- * share near 1 means the adapted model answers one class for every clip, not that it recovered.
- */
-export function topClassShares(rows: readonly TttRow[]): TopShare {
-  const counts = new Map<string, Map<number, number>>();
-  for (const row of rows) {
-    const key = `${row.condition}\u0000${row.method}\u0000${row.step}`;
-    const classes = counts.get(key) ?? new Map<number, number>();
-    classes.set(row.predicted, (classes.get(row.predicted) ?? 0) + 1);
-    counts.set(key, classes);
-  }
-  return (condition, method, step) => {
-    const classes = counts.get(`${condition}\u0000${method}\u0000${step}`);
-    if (!classes) return undefined;
-    const total = [...classes.values()].reduce((a, b) => a + b, 0);
-    return Math.max(...classes.values()) / total;
-  };
 }
 
 /** The table people quote: chance, accuracy with its interval at a few steps, the gain over the unadapted model, how concentrated the predictions are, the cost. */
@@ -378,32 +347,4 @@ export function writeReport(paths: readonly string[], out?: string): ReportResul
   const title = `ttt-speech report: ${record.experiment?.name ?? basename(target)}`;
   writeReportHtml(reportPath, { title, sections });
   return { reportPath, summaryPath, summary, statistics, chance, folders: folders.map((f) => ({ ...f, path: relative(process.cwd(), f.path) || '.' })) };
-}
-
-/** Accuracy per step (rows) and method (columns) of one condition, as text for the terminal. */
-export function formatSummaryTable(summary: readonly AccuracySummary[]): string {
-  const conditions = [...new Set(summary.map((s) => s.condition))];
-  const methods = [...new Set(summary.map((s) => s.method))];
-  const steps = [...new Set(summary.map((s) => s.step))].sort((a, b) => a - b);
-  const maxStep = steps[steps.length - 1] ?? 0;
-  const shown = steps.filter((step) => [0, 1, 5, 10, maxStep].includes(step));
-  const width = Math.max(10, ...methods.map((m) => m.length + 2));
-  const lines: string[] = [];
-  for (const condition of conditions) {
-    const n = summary.find((s) => s.condition === condition)?.n ?? 0;
-    lines.push(`${condition} (${n} clips)`);
-    lines.push('  step'.padEnd(10) + methods.map((m) => m.padStart(width)).join(''));
-    for (const step of shown) {
-      lines.push(
-        `  ${step}`.padEnd(10) +
-          methods
-            .map((m) => {
-              const s = summary.find((t) => t.condition === condition && t.method === m && t.step === step);
-              return (s ? s.accuracy.toFixed(3) : '').padStart(width);
-            })
-            .join(''),
-      );
-    }
-  }
-  return lines.join('\n');
 }

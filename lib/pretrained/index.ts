@@ -11,6 +11,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadClip, type Clip } from '../audio/index.js';
 import { withSyncReads } from '../backend/index.js';
+import { resolveClipPath } from '../data/index.js';
 import { modelInputs, type FeatureRecipe, type NormStats } from '../features/index.js';
 import { disposeModel, loadCheckpoint, type CheckpointConfig, type MaeModel } from '../model/index.js';
 import { packageRoot } from '../util/index.js';
@@ -67,7 +68,7 @@ export function resolveCheckpointDir(path: string): string {
 
 /** Loads a rows' clip from `root` (absolute paths as they are). */
 export function loadRowClip(row: ClipRow, root: string): Promise<Clip> {
-  return loadClip(isAbsolute(row.path) ? row.path : join(root, row.path));
+  return loadClip(resolveClipPath(row, root));
 }
 
 /**

@@ -129,6 +129,19 @@ function countText(counts: ReadonlyMap<string, number>): string {
 }
 
 /**
+ * Why a task cannot be tested under a shift, or `undefined` when it can: speaker ID cannot take
+ * a gender or age shift, which tests on other speakers than it trains on. Config validation and
+ * {@link buildShift} both ask it, so a config is refused before any corpus is built.
+ */
+export function shiftTaskProblem(task: TaskName, spec: ShiftSpec): string | undefined {
+  if (task !== 'speaker' || (spec.kind !== 'gender' && spec.kind !== 'age')) return undefined;
+  return (
+    `${spec.kind} shifts train on one group's speakers and test on another's, but speaker ID can only recognise speakers it ` +
+    `was trained on; use the label task (task: label) for ${spec.kind} shifts, or clean / noise shifts for speaker ID`
+  );
+}
+
+/**
  * Builds the training and test rows of a shift for a task; see the file comment for the rules.
  * Throws an error naming the task and shift when the spec does not fit the task (gender or age
  * with speaker ID), a group is absent, or a side would be empty.
@@ -138,12 +151,8 @@ export function buildShift(rows: readonly ManifestRow[], spec: ShiftSpec, option
   const task = options.task;
   if (task !== 'speaker' && task !== 'label') throw new Error(`shift '${name}': unknown task '${String(task)}' (expected 'speaker' or 'label')`);
   const where = `${task}/${name}`;
-  if (task === 'speaker' && (spec.kind === 'gender' || spec.kind === 'age')) {
-    throw new Error(
-      `${where}: a ${spec.kind} shift trains on the speakers of one group and tests on another's, but speaker ID can only ` +
-        `recognise speakers it was trained on; use the label task for ${spec.kind} shifts, or clean / noise shifts for speaker ID`,
-    );
-  }
+  const problem = shiftTaskProblem(task, spec);
+  if (problem) throw new Error(`${where}: ${problem}`);
   const seed = options.seed;
   if (!Number.isInteger(seed)) throw new Error(`shift options: seed must be an integer, got ${seed}`);
   const testFraction = fractionOption('testFraction', options.testFraction ?? 0.4);

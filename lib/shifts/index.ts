@@ -17,7 +17,7 @@
  */
 export { parseShift, shiftName, GENERATED_NOISES } from './spec.js';
 export type { ShiftSpec } from './spec.js';
-export { buildShift, defaultShiftFilter, DEFAULT_AGE_BANDS } from './build.js';
+export { buildShift, defaultShiftFilter, DEFAULT_AGE_BANDS, shiftTaskProblem } from './build.js';
 export type { ShiftOptions, ShiftSplit } from './build.js';
 export { formatShiftReport, shiftTables } from './report.js';
 export type { ShiftReport, ShiftNoiseReport, ShiftSideReport, ShiftTableSource, TaskName } from './report.js';

@@ -68,7 +68,7 @@ export class AdamW {
 
   /** One update (see {@link applyClipped}), without clipping and without returning the norm. */
   apply(grads: ReadonlyMap<string, tf.Tensor>, learningRate: number): void {
-    this.applyClipped(grads, learningRate, null).dispose();
+    this.update(grads, learningRate, null, false);
   }
 
   /**
@@ -82,6 +82,11 @@ export class AdamW {
    * parameter, which on a GPU (where each kernel costs a dispatch) was most of a pre-training step.
    */
   applyClipped(grads: ReadonlyMap<string, tf.Tensor>, learningRate: number, clipNorm: number | null | undefined): tf.Scalar {
+    return this.update(grads, learningRate, clipNorm, true)!;
+  }
+
+  /** The update; the global norm is computed only when clipping or the caller needs it (TTT steps do not). */
+  private update(grads: ReadonlyMap<string, tf.Tensor>, learningRate: number, clipNorm: number | null | undefined, wantNorm: boolean): tf.Scalar | undefined {
     this.step += 1;
     const t = this.step;
     const correction1 = 1 - this.beta1 ** t;
@@ -98,8 +103,9 @@ export class AdamW {
       const oneMinusBeta2 = deviceConstant(1 - this.beta2);
       const flat = (tensors: tf.Tensor[]) => (tensors.length === 1 ? tf.reshape(tensors[0], [-1]) : tf.concat(tensors.map((x) => tf.reshape(x, [-1]))));
       let g = flat(this.order.map((name, i) => grads.get(name) ?? tf.zeros([this.sizes[i]])));
-      const norm = tf.sqrt(tf.sum(tf.square(g))) as tf.Scalar;
-      if (clipNorm != null && clipNorm > 0) g = tf.mul(g, tf.minimum(deviceConstant(1), tf.div(tf.scalar(clipNorm), tf.add(norm, deviceConstant(1e-6)))));
+      const clip = clipNorm != null && clipNorm > 0;
+      const norm = clip || wantNorm ? (tf.sqrt(tf.sum(tf.square(g))) as tf.Scalar) : undefined;
+      if (clip) g = tf.mul(g, tf.minimum(deviceConstant(1), tf.div(deviceConstant(clipNorm), tf.add(norm!, deviceConstant(1e-6)))));
       const mNext = tf.add(tf.mul(this.m, beta1), tf.mul(g, oneMinusBeta1));
       const vNext = tf.add(tf.mul(this.v, beta2), tf.mul(tf.square(g), oneMinusBeta2));
       this.m.assign(mNext);

@@ -28,6 +28,6 @@ export { Suta, sutaDefaults, sutaLoss, voicedColumns } from './suta.js';
 export type { SutaSettings } from './suta.js';
 export { DEFAULT_TTA_BATCH, LEARNING_RATE_RULES, TTA_METHODS, createTtaMethod, resolveTtaSettings, ttaDefaults, ttaMethodFactory } from './methods.js';
 export type { TtaMethodName, TtaSettings, TtaSettingsByMethod, TtaSettingsInput } from './methods.js';
-export { tttStreamFactory, tttStreamMethod } from './ttt-methods.js';
+export { tttStreamMethod } from './ttt-methods.js';
 export type { TttStreamOptions } from './ttt-methods.js';
 export { runStream } from './stream.js';

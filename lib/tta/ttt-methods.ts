@@ -9,11 +9,9 @@ import {
   memoryFootprint,
   OnlineTtt,
   PerSampleTtt,
-  groupLabel,
   type ClipTrace,
   type ResetPolicy,
   type StreamMethod,
-  type StreamMethodFactory,
   type TttClip,
   type TttConfigInput,
   type TttGroup,
@@ -51,18 +49,5 @@ export function tttStreamMethod(model: MaeModel, options: TttStreamOptions = {})
     adaptBatch: (clips: readonly TttClip[]): ClipTrace[] => clips.map((clip) => runner.adapt(clip)),
     dispose: () => runner.dispose(),
     memoryBytes: () => memoryFootprint(model, options.group ?? 'all', runner.config).totalBytes,
-  };
-}
-
-/** TTT as a factory for lib/ttt `evaluate` (the seed comes from `config`, as TTT's masks do). */
-export function tttStreamFactory(options: TttStreamOptions & { steps: number }): StreamMethodFactory {
-  const group = options.group ?? (options.batch !== undefined ? 'bias' : 'all');
-  return {
-    group: groupLabel(group),
-    optimizer: options.config?.optimizer ?? 'sgd',
-    batch: options.batch ?? 1,
-    steps: options.steps,
-    settings: { method: 'ttt', group: groupLabel(group), batch: options.batch ?? null, online: options.online ?? null, config: options.config ?? {} },
-    create: (model) => tttStreamMethod(model, { ...options, group }),
   };
 }

@@ -34,28 +34,29 @@ export function isDiverged(loss: number, step0Loss: number, maxLossRatio: number
 }
 
 /**
- * The step loop as a generator that hands out every tensor it needs read (losses, logits)
- * and receives its values: one loop for {@link adaptClips}, which reads synchronously, and
- * {@link adaptClipsAsync}, which reads asynchronously (the webgpu backend in Node can only
- * do that). The driver disposes each tensor once read.
+ * The step loop as a generator that hands out the tensors of a step it needs read (losses and
+ * logits, together, so a GPU queues both passes before one read-back) and receives their
+ * values: one loop for {@link adaptClips}, which reads synchronously, and
+ * {@link adaptClipsAsync}, which reads asynchronously (the webgpu backend in Node can only do
+ * that). The driver disposes the tensors once read.
  */
-type StepLoop = Generator<tf.Tensor, ClipTrace[], Float32Array>;
+type StepLoop = Generator<tf.Tensor[], ClipTrace[], Float32Array[]>;
 
 /** Runs a {@link StepLoop} with synchronous reads. */
 function driveSync(loop: StepLoop): ClipTrace[] {
   let next = loop.next();
   while (!next.done) {
     // Spelt out: the TypeScript inside the notebook kernel does not narrow `next` in this loop.
-    const tensor = next.value as tf.Tensor;
-    let values: Float32Array;
+    const tensors = next.value as tf.Tensor[];
+    let values: Float32Array[];
     try {
-      values = tensor.dataSync() as Float32Array;
+      values = tensors.map((tensor) => tensor.dataSync() as Float32Array);
     } catch (err) {
-      tensor.dispose();
+      tf.dispose(tensors);
       loop.throw(err); // runs the loop's clean-up, then rethrows
       throw err;
     }
-    tensor.dispose();
+    tf.dispose(tensors);
     next = loop.next(values);
   }
   return next.value as ClipTrace[];
@@ -65,16 +66,16 @@ function driveSync(loop: StepLoop): ClipTrace[] {
 async function driveAsync(loop: StepLoop): Promise<ClipTrace[]> {
   let next = loop.next();
   while (!next.done) {
-    const tensor = next.value as tf.Tensor;
-    let values: Float32Array;
+    const tensors = next.value as tf.Tensor[];
+    let values: Float32Array[];
     try {
-      values = (await tensor.data()) as Float32Array;
+      values = (await Promise.all(tensors.map((tensor) => tensor.data()))) as Float32Array[];
     } catch (err) {
-      tensor.dispose();
+      tf.dispose(tensors);
       loop.throw(err);
       throw err;
     }
-    tensor.dispose();
+    tf.dispose(tensors);
     next = loop.next(values);
   }
   return next.value as ClipTrace[];
@@ -125,10 +126,17 @@ function* stepLoop(run: AdaptRun, clips: readonly TttClip[], fbanks: tf.Tensor3D
     const nanRows = training && hooks?.forceNaN ? clips.flatMap((clip, i) => (hooks.forceNaN?.(clip.id, step) ? [i] : [])) : [];
     const pass = training ? lossAndGradientTensors(context, state, fbanks, plan, 'sum', nanRows) : undefined;
     try {
-      const losses = yield pass ? pass.losses : maeLossTensor(context, state, fbanks, plan);
-      const logitsTensor = logitTensor(context, state, fbanks);
+      const lossTensor = pass ? pass.losses : maeLossTensor(context, state, fbanks, plan);
+      let logitsTensor: tf.Tensor2D;
+      try {
+        logitsTensor = logitTensor(context, state, fbanks);
+      } catch (err) {
+        lossTensor.dispose();
+        throw err;
+      }
       const numClasses = logitsTensor.shape[1];
-      const { logits, predicted } = classification(yield logitsTensor, numClasses);
+      const [losses, logitValues] = yield [lossTensor, logitsTensor];
+      const { logits, predicted } = classification(logitValues, numClasses);
       const newlyDiverged: number[] = [];
       const records: StepRecord[] = clips.map((_, i) => {
         const loss = losses[i];

@@ -75,13 +75,6 @@ export class BatchedBitFit {
     return traces;
   }
 
-  /** {@link adaptAll} with asynchronous reads (see {@link adaptBatchAsync}). */
-  async adaptAllAsync(clips: readonly TttClip[]): Promise<ClipTrace[]> {
-    const traces: ClipTrace[] = [];
-    for (let start = 0; start < clips.length; start += this.batch) traces.push(...(await this.adaptBatchAsync(clips.slice(start, start + this.batch))));
-    return traces;
-  }
-
   private begin(clips: readonly TttClip[]): { run: AdaptRun; fbanks: tf.Tensor3D } {
     if (clips.length === 0 || clips.length > this.batch) throw new Error(`adaptBatch: ${clips.length} clips for batches of ${this.batch}`);
     const { inputFrames, melBins } = this.model.config;
