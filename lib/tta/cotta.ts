@@ -120,22 +120,25 @@ export class Cotta extends TtaBase {
   private restore(): void {
     this.updates += 1;
     const p = this.settings.restoreProbability;
-    let restored = 0;
     let total = 0;
-    tf.tidy(() => {
+    // Counted on the device and read once per update, not once per parameter tensor.
+    const restored = tf.tidy(() => {
+      const counts: tf.Tensor[] = [];
       let index = 0;
       for (const [name, variable] of this.state.variables) {
         index += 1;
         if (!/\.(weight|bias)$/.test(name)) continue;
         const source = this.state.sources.get(name) as tf.Variable;
         const chosen = tf.less(tf.randomUniform(variable.shape, 0, 1, 'float32', deriveSeed(this.settings.seed, `cotta-restore:${this.updates}:${index}`)), p);
-        restored += tf.sum(tf.cast(chosen, 'int32')).dataSync()[0];
+        counts.push(tf.sum(tf.cast(chosen, 'int32')));
         total += variable.size;
         // where() picks values: restored elements are bit-identical to the source.
         variable.assign(tf.where(chosen, source, variable));
       }
+      return tf.sum(tf.stack(counts));
     });
-    this.lastRestore = { restored, total };
+    this.lastRestore = { restored: restored.dataSync()[0], total };
+    restored.dispose();
   }
 
   protected override extraScalars(): number {
