@@ -291,6 +291,7 @@ async function runInFolder(config: ExperimentConfig, options: RunOptions & { out
         condition: unit.condition,
         out,
         resume: true,
+        writeSummary: false,
         progressLabel: unit.condition,
         hooks: withTwinHooks(options.hooks, twins),
         info: { ...(diagnosticsSkipped ? { diagnostics: 'not recorded: the clean-twin diagnostic reads tensors synchronously, which the webgpu backend cannot do in Node' } : {}), experiment: config, checkpoint: config.checkpoint, checkpointPath: checkpoint, manifest: data.manifestPath, seed: config.seed, shard: options.shard ?? null, splits: reports, heads: { ...headNotes(out), [unit.condition]: headNote } },

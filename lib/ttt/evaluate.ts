@@ -62,6 +62,12 @@ export interface EvaluateOptions {
   hooks?: TttHooks & { afterClip?: (event: { method: string; clip: string; written: number }) => void };
   /** More facts for `config.json` (backend, versions, checkpoint, …). */
   info?: Record<string, unknown>;
+  /**
+   * Rewrite `summary.csv` from every row in `out` when done; default true. The experiment runner
+   * turns it off: it writes the summary with intervals once, after its last unit, instead of
+   * reading all of `results.csv` again after each one.
+   */
+  writeSummary?: boolean;
 }
 
 /** What {@link evaluate} returns. */
@@ -220,7 +226,7 @@ export async function evaluate(
   const summary = summarizeAccuracy(rows);
   if (options.out && configPath && record) {
     // The summary covers every condition in the folder, so one file answers for all runs stored there.
-    writeFileAtomic(join(options.out, 'summary.csv'), formatSummary(summarizeAccuracy(readResults(join(options.out, 'results.csv')))));
+    if (options.writeSummary !== false) writeFileAtomic(join(options.out, 'summary.csv'), formatSummary(summarizeAccuracy(readResults(join(options.out, 'results.csv')))));
     const stored = (record.memoryBytes ?? {}) as Record<string, Record<string, number>>;
     record.memoryBytes = { ...stored, [condition]: { ...stored[condition], ...memory } };
     writeJsonAtomic(configPath, { ...record, ...environment(), ...options.info, updatedAt: new Date().toISOString() });
